@@ -1,0 +1,1 @@
+"""Fixed code of the math-SFT starter kit: config, sandboxed data, limits, training, grading."""
