@@ -1,0 +1,126 @@
+"""Runs INSIDE the sandbox: import the student's sft_utils.py and write what it returns as JSON.
+
+The fixed code outside re-reads and re-validates every byte written here, so nothing this
+process (or the student code in it) claims is trusted. Output folder layout:
+``train.jsonl`` / ``val.jsonl`` (one ``{"problem", "solution"}`` object a line, at most
+limit + 1 rows, so an overflow is visible) and ``result.json`` (chat template, counts, error).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import traceback
+from collections.abc import Mapping
+from pathlib import Path
+
+MODULE = "sft_utils"
+OUT_ENV = "GRADER_SANDBOX_OUT"  # set by grader.sandbox: the output folder as seen from inside
+
+
+class WorkerError(Exception):
+    """A mistake in the student's module or data; the message is the one line shown to the user."""
+
+
+def describe(exc: BaseException, doing: str) -> str:
+    """One line: where in the student's files it broke, and why."""
+    if type(exc).__name__ == "DataError":  # grader.jsonl's clear, already-located message
+        return str(exc)
+    where = ""
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename.startswith(os.getcwd()):
+            where = f" at {os.path.relpath(frame.filename)} line {frame.lineno} (in {frame.name})"
+            break
+    message = str(exc).splitlines()[0] if str(exc) else ""
+    if isinstance(exc, MemoryError):
+        message = "out of memory (the sandbox's memory limit)"
+    return f"{doing} failed{where}: {type(exc).__name__}{': ' + message if message else ''}"
+
+
+def text_field(row: Mapping, key: str, split: str, index: int) -> str:
+    if key not in row:
+        raise WorkerError(f"{MODULE}.load_split('{split}') example {index}: missing key '{key}'")
+    value = row[key]
+    if type(value) is not str:  # str subclasses could lie about their contents
+        raise WorkerError(
+            f"{MODULE}.load_split('{split}') example {index}: '{key}' must be a str, got {type(value).__name__}"
+        )
+    return value
+
+
+def write_split(module, split: str, path: str, limit: int, count_cap: int, out: Path) -> int:
+    """Write up to limit + 1 examples; keep counting (without storing) up to count_cap."""
+    try:
+        rows = module.load_split(split, path)
+        iterator = iter(rows)
+    except WorkerError:
+        raise
+    except BaseException as exc:
+        raise WorkerError(describe(exc, f"{MODULE}.load_split('{split}', '{path}')")) from None
+    count = 0
+    with open(out / f"{split}.jsonl", "w", encoding="utf-8") as handle:
+        while count < count_cap:
+            try:
+                row = next(iterator)
+            except StopIteration:
+                break
+            except BaseException as exc:
+                raise WorkerError(describe(exc, f"{MODULE}.load_split('{split}') at example {count}")) from None
+            if count <= limit:
+                if not isinstance(row, Mapping):
+                    raise WorkerError(
+                        f"{MODULE}.load_split('{split}') example {count}: expected a dict with 'problem' and "
+                        f"'solution', got {type(row).__name__}"
+                    )
+                record = {k: text_field(row, k, split, count) for k in ("problem", "solution")}
+                try:
+                    handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+                except UnicodeEncodeError:
+                    raise WorkerError(
+                        f"{MODULE}.load_split('{split}') example {count}: text is not valid Unicode (lone surrogate)"
+                    ) from None
+            count += 1
+    return count
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--out", default=os.environ.get(OUT_ENV))
+    parser.add_argument("--train-file", required=True)
+    parser.add_argument("--val-file", required=True)
+    parser.add_argument("--max-train", type=int, required=True)
+    parser.add_argument("--max-val", type=int, required=True)
+    parser.add_argument("--seed", type=int, default=42)
+    args = parser.parse_args(argv)
+    out = Path(args.out)
+    result: dict = {"chat_template": None, "counts": {}, "error": None}
+    random.seed(args.seed)
+    sys.path.insert(0, os.getcwd())
+    try:
+        try:
+            import sft_utils as module  # noqa: PLC0415 - the whole point of this process
+        except BaseException as exc:
+            raise WorkerError(describe(exc, f"importing {MODULE}.py")) from None
+        template = getattr(module, "CHAT_TEMPLATE", None)
+        if type(template) is not str or not template.strip():
+            raise WorkerError(f"{MODULE}.py must define CHAT_TEMPLATE as a non-empty string")
+        result["chat_template"] = template
+        if not callable(getattr(module, "load_split", None)):
+            raise WorkerError(f"{MODULE}.py must define a function load_split(split, path)")
+        for split, path, limit in (("train", args.train_file, args.max_train), ("val", args.val_file, args.max_val)):
+            result["counts"][split] = write_split(module, split, path, limit, 10 * limit + 1, out)
+    except WorkerError as exc:
+        result["error"] = str(exc)
+    with open(out / "result.json", "w", encoding="utf-8") as handle:
+        json.dump(result, handle, ensure_ascii=False)
+    return 0 if result["error"] is None else 3
+
+
+if __name__ == "__main__":
+    # Leave nothing behind for a student's atexit handler or daemon thread to mutate after us.
+    code = main()
+    sys.stdout.flush()
+    os._exit(code)
