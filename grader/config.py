@@ -128,6 +128,7 @@ class TrainConfig:
 
 
 assert [f.name for f in fields(TrainConfig)] == list(FIELDS), "TrainConfig and FIELDS must match"
+_DEFAULT = TrainConfig(**{name: spec.default for name, spec in FIELDS.items()})
 
 
 class _NoAliasLoader(yaml.SafeLoader):
@@ -186,24 +187,28 @@ def _check_data_path(key: str, value: str) -> str | None:
     return None
 
 
-def parse_config(text: str, source: str = CONFIG_NAME) -> tuple[TrainConfig | None, list[str]]:
-    """Parse and validate config text; return the config (None on error) and every problem found."""
+def parse_config(text: str, source: str = CONFIG_NAME) -> tuple[TrainConfig, list[str]]:
+    """Parse and validate config text; return every problem found.
+
+    The config comes back even when there are problems, with defaults in place of the bad
+    values, so that ``check`` can go on and report the data's problems in the same run.
+    """
     if len(text.encode("utf-8", "surrogatepass")) > MAX_CONFIG_BYTES:
-        return None, [f"{source}: file is larger than {MAX_CONFIG_BYTES // 1024} KiB; a config holds a few keys"]
+        return _DEFAULT, [f"{source}: file is larger than {MAX_CONFIG_BYTES // 1024} KiB; a config holds a few keys"]
     try:
         raw = yaml.load(text, Loader=_NoAliasLoader) if text.strip() else {}
     except yaml.constructor.ConstructorError as exc:
         where = f" (line {exc.problem_mark.line + 1})" if exc.problem_mark else ""
-        return None, [f"{source}{where}: YAML tags (such as !!python/...) are not allowed; use plain values"]
+        return _DEFAULT, [f"{source}{where}: YAML tags (such as !!python/...) are not allowed; use plain values"]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         where = f" (line {mark.line + 1})" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        return None, [f"{source}{where}: invalid YAML: {problem}"]
+        return _DEFAULT, [f"{source}{where}: invalid YAML: {problem}"]
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
-        return None, [f"{source}: expected a mapping of key: value, got {type(raw).__name__}"]
+        return _DEFAULT, [f"{source}: expected a mapping of key: value, got {type(raw).__name__}"]
 
     errors: list[str] = []
     values: dict[str, Any] = {name: spec.default for name, spec in FIELDS.items()}
@@ -224,24 +229,27 @@ def parse_config(text: str, source: str = CONFIG_NAME) -> tuple[TrainConfig | No
                 errors.append(f"{source}: {problem}")
             else:
                 values[key] = checked
-    if errors:
-        return None, errors
-    return TrainConfig(**values), []
+    return TrainConfig(**values), errors
 
 
-def load_config(path: str | os.PathLike[str]) -> TrainConfig:
-    """Read and validate a config file; raise UserError listing every problem."""
+def read_config(path: str | os.PathLike[str]) -> tuple[TrainConfig, list[str]]:
+    """Read and validate a config file: the config (defaults where bad) and every problem found."""
     path = Path(path)
     if not path.is_file():
-        raise UserError(f"{path}: config file not found")
-    if path.stat().st_size > MAX_CONFIG_BYTES:
-        raise UserError(f"{path}: file is larger than {MAX_CONFIG_BYTES // 1024} KiB; a config holds a few keys")
+        return _DEFAULT, [f"{path}: config file not found"]
+    size = path.stat().st_size
+    if size > MAX_CONFIG_BYTES:  # never feed megabytes of junk to the YAML parser
+        return _DEFAULT, [f"{path}: file is {size:,} bytes; a config holds a few keys (at most {MAX_CONFIG_BYTES // 1024} KiB)"]
     try:
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise UserError(f"{path}: not valid UTF-8 (byte {exc.start})") from None
-    config, errors = parse_config(text, source=str(path))
+        return _DEFAULT, [f"{path}: not valid UTF-8 (byte {exc.start})"]
+    return parse_config(text, source=str(path))
+
+
+def load_config(path: str | os.PathLike[str]) -> TrainConfig:
+    """Like ``read_config``, but any problem is a UserError (one line listing them all)."""
+    config, errors = read_config(path)
     if errors:
         raise UserError("; ".join(errors))
-    assert config is not None
     return config

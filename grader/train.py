@@ -1,0 +1,200 @@
+"""Training: validated token ids -> TRL SFTTrainer -> a checkpoint that loads, stops and grades.
+
+Run by ``sft.py`` under ``accelerate launch`` (DeepSpeed ZeRO-3, 1..N processes) or plain
+``python``. The main process validates the submission (sandboxed materialization + exact-token
+limits) and writes the token ids as Arrow files; every process trains on those files, so what
+was checked is byte for byte what is trained. Loss is on solution + EOS only; EOS is trained and
+the pad token is distinct from it, so greedy generation stops.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+from pathlib import Path
+
+from grader.config import CONFIG_NAME, TrainConfig
+from grader.errors import UserError
+from grader.sandbox import SandboxLimits
+from grader.validate import Validation, validate_submission
+
+FINAL_DIR = "final"  # checkpoints/final: the model that is evaluated
+DATA_DIR = "dataset"  # checkpoints/dataset: the validated token ids that were trained on
+RECORD_NAME = "training_record.json"
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog="sft.py",
+        description="Fine-tune the base model on the examples sft_utils.py produces (fixed code: do not edit).",
+    )
+    p.add_argument("--submission", default=".", help="folder with sft_config.yaml, sft_utils.py and data (default: .)")
+    p.add_argument("--config", default=None, help=f"config file (default: SUBMISSION/{CONFIG_NAME})")
+    p.add_argument("--base-model", default=None, help="base model folder or hub id; overrides model_name_or_path")
+    p.add_argument("--output-dir", default="checkpoints", help="where the run goes; the model lands in OUTPUT_DIR/final")
+    p.add_argument("--sandbox-timeout", type=float, default=SandboxLimits.wall_seconds, help="seconds sft_utils.py may run")
+    return p.parse_args(argv)
+
+
+def report_violations(validation: Validation) -> str:
+    lines = [v.message for v in validation.violations]
+    shown = lines[:50] + ([f"... and {len(lines) - 50} more (python -m grader check --json lists all)"] if len(lines) > 50 else [])
+    return "\n".join(f"error: {line}" for line in shown)
+
+
+def save_validated(validation: Validation, data_dir: Path) -> None:
+    """Token ids + completion masks as Arrow files: the trainer's only input."""
+    from datasets import Dataset
+
+    for name, split in validation.splits.items():
+        Dataset.from_dict({"input_ids": split.input_ids, "completion_mask": split.completion_masks()}).save_to_disk(
+            str(data_dir / name)
+        )
+    meta = {
+        "chat_template": validation.chat_template,
+        "base_model": validation.base_model,
+        "config": validation.config.__dict__,
+        "stats": validation.stats(),
+        "sandbox": validation.confinement,
+    }
+    (data_dir / "meta.json").write_text(json.dumps(meta, indent=2))
+
+
+def _token_total(dataset) -> int:
+    import pyarrow.compute as pc
+
+    return int(pc.sum(pc.list_value_length(dataset.data.column("input_ids"))).as_py() or 0)
+
+
+def sft_config(config: TrainConfig, output_dir: Path, has_eval: bool):
+    """Map the student's bounded keys onto TRL's SFTConfig; everything else is fixed here."""
+    import torch
+    from trl import SFTConfig
+
+    cuda = torch.cuda.is_available()
+    bf16 = config.bf16 == "true" or (config.bf16 == "auto" and cuda and torch.cuda.is_bf16_supported())
+    try:
+        import flash_attn  # noqa: F401
+
+        attention = "flash_attention_2" if cuda and bf16 else "sdpa"
+    except ImportError:
+        attention = "sdpa"
+    eval_strategy = config.eval_strategy if has_eval else "no"
+    return SFTConfig(
+        output_dir=str(output_dir),
+        learning_rate=config.learning_rate,
+        num_train_epochs=config.num_train_epochs,
+        max_steps=config.max_steps,
+        per_device_train_batch_size=config.per_device_train_batch_size,
+        per_device_eval_batch_size=config.per_device_eval_batch_size,
+        gradient_accumulation_steps=config.gradient_accumulation_steps,
+        lr_scheduler_type=config.lr_scheduler_type,
+        warmup_steps=config.warmup_ratio,  # a float in [0, 1) is a ratio of the total steps
+        weight_decay=config.weight_decay,
+        max_grad_norm=config.max_grad_norm,
+        adam_beta1=config.adam_beta1,
+        adam_beta2=config.adam_beta2,
+        seed=config.seed,
+        data_seed=config.seed,
+        activation_checkpointing=config.gradient_checkpointing,  # transformers 5's name for it
+        activation_checkpointing_kwargs={"use_reentrant": False} if config.gradient_checkpointing else None,
+        bf16=bf16,
+        logging_steps=config.logging_steps,
+        eval_strategy=eval_strategy,
+        eval_steps=config.eval_steps if eval_strategy == "steps" else None,
+        max_length=config.max_length,
+        packing=config.packing,
+        completion_only_loss=True,  # TRL's default (None) would train on the prompt tokens too
+        model_init_kwargs={"dtype": "bfloat16" if bf16 else "float32", "attn_implementation": attention},
+        save_strategy="no",
+        report_to="none",
+        use_cpu=not cuda,
+        dataloader_drop_last=False,
+    )
+
+
+def train(args: argparse.Namespace) -> Path:
+    from accelerate import PartialState
+    from datasets import load_from_disk
+
+    state = PartialState()
+    output_dir = Path(args.output_dir).resolve()
+    data_dir = output_dir / DATA_DIR
+    validation: Validation | None = None
+    with state.main_process_first():  # the main process validates; the others wait, then read its files
+        if state.is_main_process:
+            limits = SandboxLimits(wall_seconds=args.sandbox_timeout)
+            validation = validate_submission(args.submission, args.config, args.base_model, limits)
+            if not validation.ok:
+                print(report_violations(validation), file=sys.stderr)
+                raise UserError(f"{len(validation.violations)} problem(s) found; nothing was trained", exit_code=1)
+            data_dir.mkdir(parents=True, exist_ok=True)
+            save_validated(validation, data_dir)
+            print(f"validated: {json.dumps(validation.stats())} (sandbox: {validation.confinement})")
+        meta = json.loads((data_dir / "meta.json").read_text())
+        train_ds = load_from_disk(str(data_dir / "train"))
+        val_ds = load_from_disk(str(data_dir / "val")) if (data_dir / "val").exists() else None
+
+    from transformers import AutoTokenizer
+    from trl import SFTTrainer
+
+    from grader.validate import ensure_pad_token
+
+    config = TrainConfig(**meta["config"])
+    base_model = meta["base_model"]
+    tokenizer = validation.tokenizer if validation else AutoTokenizer.from_pretrained(base_model, local_files_only=True)
+    ensure_pad_token(tokenizer)
+    tokenizer.chat_template = meta["chat_template"]
+    args_sft = sft_config(config, output_dir, has_eval=val_ds is not None)
+    trainer = SFTTrainer(
+        model=base_model,
+        args=args_sft,
+        train_dataset=train_ds,
+        eval_dataset=val_ds if args_sft.eval_strategy != "no" else None,
+        processing_class=tokenizer,
+    )
+    expected, prepared = _token_total(train_ds), _token_total(trainer.train_dataset)
+    if expected != prepared or (not config.packing and len(train_ds) != len(trainer.train_dataset)):
+        raise RuntimeError(f"the trainer's dataset differs from the validated one ({prepared} vs {expected} tokens)")
+
+    trainer.train()
+
+    final = output_dir / FINAL_DIR
+    generation = trainer.model.generation_config
+    generation.eos_token_id = tokenizer.eos_token_id
+    generation.pad_token_id = tokenizer.pad_token_id
+    generation.bos_token_id = tokenizer.bos_token_id
+    generation.do_sample, generation.temperature, generation.top_p = False, None, None
+    trainer.save_model(str(final))  # under ZeRO-3 this gathers the full 16-bit weights
+    if state.is_main_process:
+        tokenizer.save_pretrained(str(final))
+        record = {
+            "base_model": base_model,
+            "config": meta["config"],
+            "stats": meta["stats"],
+            "train_tokens_sha256": hashlib.sha256(
+                b"".join(bytes(str(ids), "ascii") for ids in train_ds["input_ids"])
+            ).hexdigest(),
+            "world_size": state.num_processes,
+            "final_train_loss": next(
+                (log["train_loss"] for log in reversed(trainer.state.log_history) if "train_loss" in log), None
+            ),
+        }
+        (final / RECORD_NAME).write_text(json.dumps(record, indent=2))
+        print(f"saved: {final}")
+    state.wait_for_everyone()
+    return final
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    args = parse_args(argv)
+    try:
+        train(args)
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    return 0
