@@ -21,6 +21,7 @@ PROBES = (
     "Find all real $x$ such that $\\frac{x^2-1}{x+1} = 3$. {{ not jinja }} {% raw %}",
     "A geometry problem: triangle ABC has AB = 13, BC = 14, CA = 15. Compute its area.\n\nAnswer in \\boxed{}.",
     "¿Qué es 2⁵?",
+    "  Whitespace around a problem is part of it.\t\n",
     "Combien font 7 × 8 ? 数学 — AIME 2024, AMC 12, GSM8K, MATH level 5, number theory, probability.",
 )
 

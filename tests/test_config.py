@@ -1,0 +1,118 @@
+"""sft_config.yaml schema: defaults, every kind of mistake named with its key, all reported at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from grader.config import FIELDS, FORBIDDEN, parse_config, read_config
+from tests.conftest import ROOT
+
+
+def test_shipped_config_is_valid_and_matches_the_course_defaults():
+    config, errors = read_config(ROOT / "sft_config.yaml")
+    assert errors == []
+    assert (config.learning_rate, config.num_train_epochs, config.per_device_train_batch_size) == (2e-5, 3.0, 4)
+    assert (config.lr_scheduler_type, config.seed, config.gradient_checkpointing) == ("cosine", 42, True)
+    assert config.max_length == 2048 and config.bf16 == "auto"
+
+
+def test_shipped_config_documents_every_key():
+    text = (ROOT / "sft_config.yaml").read_text()
+    assert all(f"\n{key}:" in "\n" + text for key in FIELDS)
+
+
+def test_empty_config_gives_defaults():
+    config, errors = parse_config("")
+    assert errors == [] and config.learning_rate == 2e-5 and config.train_file == "data/train.jsonl"
+
+
+def test_unknown_key_is_named_with_a_suggestion():
+    _, errors = parse_config("lerning_rate: 0.001\n")
+    assert errors == [
+        "sft_config.yaml: unknown key 'lerning_rate' (did you mean 'learning_rate'?); "
+        "allowed keys: see the comments in sft_config.yaml"
+    ]
+
+
+@pytest.mark.parametrize("key", sorted(FORBIDDEN))
+def test_forbidden_keys_say_why(key):
+    _, errors = parse_config(f"{key}: x\n")
+    assert errors == [f"sft_config.yaml: key '{key}' is not allowed: {FORBIDDEN[key]}"]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("learning_rate: fast", "learning_rate: expected a number, got 'fast'"),
+        ("learning_rate: 0", "learning_rate: 0.0 is out of bounds (allowed: > 0 and <= 0.01)"),
+        ("learning_rate: 1", "learning_rate: 1.0 is out of bounds (allowed: > 0 and <= 0.01)"),
+        ("learning_rate: .nan", "learning_rate: expected a finite number, got nan"),
+        ("max_length: 2049", "max_length: 2049 is out of bounds (allowed: >= 1 and <= 2048)"),
+        ("max_length: 100.5", "max_length: expected an integer, got 100.5"),
+        ("per_device_train_batch_size: true", "per_device_train_batch_size: expected an integer, got True"),
+        ("packing: 'yes'", "packing: expected true or false, got 'yes'"),
+        ("lr_scheduler_type: cosine_annealing", "lr_scheduler_type: 'cosine_annealing' is not one of"),
+        ("train_file: /etc/passwd", "train_file: '/etc/passwd' must be a path inside the submission folder"),
+        ("val_file: ../secret/test.jsonl", "val_file: '../secret/test.jsonl' must be a path inside the submission folder"),
+    ],
+)
+def test_bad_values_name_the_key_and_what_is_allowed(text, expected):
+    config, errors = parse_config(text + "\n")
+    assert len(errors) == 1 and expected in errors[0]
+    key = text.split(":")[0]
+    assert getattr(config, key) == FIELDS[key].default  # the bad value never reaches the config
+
+
+def test_scientific_notation_and_bools_are_read_as_meant():
+    config, errors = parse_config("learning_rate: 2e-5\nbf16: true\nnum_train_epochs: 1\n")
+    assert errors == [] and config.learning_rate == 2e-5 and config.bf16 == "true"
+    assert config.num_train_epochs == 1.0 and isinstance(config.num_train_epochs, float)
+
+
+def test_every_problem_is_reported_at_once():
+    _, errors = parse_config("output_dir: /tmp\nlearning_rate: -1\nfoo: 1\npacking: 3\n")
+    assert len(errors) == 4
+
+
+def test_python_tags_are_rejected_without_constructing_anything(tmp_path):
+    marker = tmp_path / "pwned"
+    _, errors = parse_config(f"seed: !!python/object/apply:os.system ['touch {marker}']\n")
+    assert errors == ["sft_config.yaml (line 1): YAML tags (such as !!python/...) are not allowed; use plain values"]
+    assert not marker.exists()
+
+
+def test_alias_bomb_is_rejected_before_expanding():
+    bomb = "a: &a ['lol','lol','lol','lol','lol','lol','lol','lol','lol']\n"
+    for i in range(1, 9):
+        bomb += f"{chr(97 + i)}: &{chr(97 + i)} [" + ",".join([f"*{chr(96 + i)}"] * 9) + "]\n"
+    _, errors = parse_config(bomb)
+    assert len(errors) == 1 and "YAML aliases (*name) are not allowed" in errors[0]
+
+
+def test_megabytes_of_junk_are_refused_by_size(tmp_path: Path):
+    path = tmp_path / "sft_config.yaml"
+    path.write_bytes(b"x" * (10 << 20))
+    _, errors = read_config(path)
+    assert errors == [f"{path}: file is 10,485,760 bytes; a config holds a few keys (at most 64 KiB)"]
+
+
+@pytest.mark.parametrize(
+    "content, expected",
+    [
+        (b"\xff\xfe junk", "not valid UTF-8 (byte 0)"),
+        (b"learning_rate: [1, 2", "invalid YAML"),
+        (b"- a\n- b\n", "expected a mapping of key: value, got list"),
+    ],
+)
+def test_unreadable_files_give_one_line(tmp_path, content, expected):
+    path = tmp_path / "sft_config.yaml"
+    path.write_bytes(content)
+    _, errors = read_config(path)
+    assert len(errors) == 1 and expected in errors[0] and "\n" not in errors[0]
+
+
+def test_missing_config_file(tmp_path):
+    _, errors = read_config(tmp_path / "nope.yaml")
+    assert errors == [f"{tmp_path / 'nope.yaml'}: config file not found"]
