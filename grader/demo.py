@@ -1,0 +1,106 @@
+"""`python -m grader demo`: the whole loop on the embedded default, on CPU, in a few minutes.
+
+materialize (sandboxed sft_utils.py) -> check (exact-token limits) -> score the untrained tiny
+model -> train (the same code as sft.py) -> score the trained model. Nothing is downloaded:
+the model, tokenizer and data are built here. The kit's own sft_utils.py formats the data, so
+the demo also shows that the student's file works.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from grader.errors import UserError
+
+ROOT = Path(__file__).resolve().parent.parent
+# Hyperparameters that let a 350k-parameter model learn the sample in about a minute of CPU.
+DEMO_CONFIG = """\
+# The demo's config: a tiny model needs a far larger learning rate than Llama-3.2-1B.
+learning_rate: 3.0e-3
+num_train_epochs: 5
+per_device_train_batch_size: 16
+gradient_accumulation_steps: 1
+gradient_checkpointing: false
+warmup_ratio: 0.05
+logging_steps: 25
+eval_strategy: epoch
+"""
+MAX_NEW_TOKENS = 48  # the sample's solutions are about 25 tokens
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--workdir", default="runs/demo", help="where the demo writes everything (default: runs/demo)")
+    parser.add_argument("--json", action="store_true", help="end with one JSON object on stdout")
+
+
+def _step(n: int, text: str) -> None:
+    print(f"\n[{n}/5] {text}", file=sys.stderr, flush=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    from grader.evaluate import evaluate
+    from grader.tiny import build_default
+    from grader.train import FINAL_DIR, train
+    from grader.validate import validate_submission
+
+    start = time.perf_counter()
+    work = Path(args.workdir).resolve()
+    if work.exists():
+        shutil.rmtree(work)
+    _step(1, f"building the tiny model and the synthetic sample in {work}")
+    base_model, data = build_default(work / "build")
+    submission = work / "submission"
+    (submission / "data").mkdir(parents=True)
+    shutil.copy(ROOT / "sft_utils.py", submission / "sft_utils.py")
+    (submission / "sft_config.yaml").write_text(DEMO_CONFIG)
+    for split in ("train", "val"):
+        shutil.copy(data[split], submission / "data" / f"{split}.jsonl")
+
+    _step(2, "checking the submission: sandboxed sft_utils.py, exact-token limits")
+    validation = validate_submission(submission, base_model=str(base_model))
+    if not validation.ok:
+        raise UserError("the demo submission is invalid: " + "; ".join(v.message for v in validation.violations))
+    print(f"ok: {json.dumps(validation.stats())} (sandbox: {validation.confinement})", file=sys.stderr)
+
+    _step(3, "scoring the untrained model on the held-out sample")
+    untrained = work / "untrained"
+    shutil.copytree(base_model, untrained)
+    validation.tokenizer.chat_template = validation.chat_template
+    validation.tokenizer.save_pretrained(untrained)
+    before = evaluate(untrained, data["test"], work / "eval-before", max_new_tokens=MAX_NEW_TOKENS)
+
+    _step(4, "training (the code sft.py runs)")
+    train_args = argparse.Namespace(
+        submission=str(submission), config=None, base_model=str(base_model),
+        output_dir=str(work / "checkpoints"), sandbox_timeout=600.0,
+    )  # fmt: skip
+    checkpoint = train(train_args)
+    assert checkpoint == work / "checkpoints" / FINAL_DIR
+
+    _step(5, "scoring the trained model on the held-out sample")
+    after = evaluate(checkpoint, data["test"], work / "eval-after", max_new_tokens=MAX_NEW_TOKENS)
+
+    result = {
+        "accuracy_before": before["accuracy"],
+        "accuracy_after": after["accuracy"],
+        "never_stopped_before": before["never_stopped"],
+        "never_stopped_after": after["never_stopped"],
+        "n_test": after["n"],
+        "checkpoint": str(checkpoint),
+        "predictions": str(work / "eval-after"),
+        "seconds": round(time.perf_counter() - start, 1),
+    }
+    print(
+        f"\naccuracy on {after['n']} held-out problems: {before['accuracy']:.1%} untrained -> "
+        f"{after['accuracy']:.1%} trained; outputs that stop at EOS: {1 - after['never_stopped']:.0%}; "
+        f"{result['seconds']} s in all\ncheckpoint: {checkpoint}",
+        file=sys.stderr,
+    )
+    if args.json:
+        print(json.dumps(result))
+    return 0

@@ -1,0 +1,149 @@
+"""Training as students run it: `python sft.py` and `accelerate launch ... deepspeed_zero3.yaml sft.py` (CPU)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from grader.tiny import llama_tokenizer_dir
+from tests.conftest import ROOT
+from tests.test_prompts import default_template
+
+TRAIN_CONFIG = """\
+learning_rate: 3.0e-3
+num_train_epochs: 2
+per_device_train_batch_size: 16
+gradient_accumulation_steps: 1
+gradient_checkpointing: false
+eval_strategy: "no"
+logging_steps: 50
+"""
+
+
+def rows_of(path: Path, n: int | None = None) -> list[dict]:
+    rows = [json.loads(line) for line in path.open()]
+    return rows[:n] if n else rows
+
+
+def run_sft(cwd: Path, *args: str, launcher: list[str] | None = None, timeout: int = 600) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    cmd = (launcher or [sys.executable]) + [str(ROOT / "sft.py"), *args]
+    return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def test_trainer_masks_the_prompt_and_trains_eos(submission_factory, tiny_default, tmp_path):
+    """TRL's own label building on our pre-tokenized dataset: -100 on the prompt, solution + EOS kept."""
+    from trl import SFTTrainer
+
+    from grader.train import save_validated, sft_config
+    from grader.validate import validate_submission
+
+    rows = rows_of(tiny_default["train"], 8)
+    sub = submission_factory(train_rows=rows, val_rows=rows[:2], config=TRAIN_CONFIG)
+    validation = validate_submission(sub, base_model=str(tiny_default["base_model"]))
+    assert validation.ok
+    save_validated(validation, tmp_path / "data")
+    from datasets import load_from_disk
+
+    dataset = load_from_disk(str(tmp_path / "data" / "train"))
+    assert dataset["input_ids"] == validation.splits["train"].input_ids  # what was checked is what is stored
+    trainer = SFTTrainer(
+        model=str(tiny_default["base_model"]),
+        args=sft_config(validation.config, tmp_path / "out", has_eval=False),
+        train_dataset=dataset,
+        processing_class=validation.tokenizer,
+    )
+    tok = validation.tokenizer
+    assert tok.pad_token_id != tok.eos_token_id
+    for row, prompt_len in zip(trainer.train_dataset, validation.splits["train"].prompt_lengths):
+        labels, ids = row["labels"], row["input_ids"]
+        assert labels[:prompt_len] == [-100] * prompt_len
+        assert labels[prompt_len:] == ids[prompt_len:]
+        assert ids[-1] == labels[-1] == tok.eos_token_id
+
+
+def test_python_sft_trains_a_checkpoint_that_stops(submission_factory, tiny_default):
+    rows = rows_of(tiny_default["train"], 1200)
+    sub = submission_factory(train_rows=rows, val_rows=rows_of(tiny_default["val"], 20), config=TRAIN_CONFIG)
+    proc = run_sft(sub, "--base-model", str(tiny_default["base_model"]))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    final = sub / "checkpoints" / "final"
+
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from grader.prompts import encode_prompts, prompt_format
+
+    tok = AutoTokenizer.from_pretrained(final)
+    model = AutoModelForCausalLM.from_pretrained(final)
+    assert tok.chat_template == default_template()
+    assert model.generation_config.eos_token_id == tok.eos_token_id != tok.pad_token_id
+    assert model.generation_config.pad_token_id == tok.pad_token_id
+    record = json.loads((final / "training_record.json").read_text())
+    assert record["stats"]["train"]["examples"] == 1200
+
+    fmt = prompt_format(tok, tok.chat_template)
+    problems = [r["problem"] for r in rows_of(tiny_default["test"], 12)]
+    stopped = 0
+    for ids in encode_prompts(tok, fmt, problems):
+        out = model.generate(torch.tensor([ids]), max_new_tokens=60, do_sample=False)[0][len(ids):].tolist()
+        stopped += tok.eos_token_id in out
+        if tok.eos_token_id in out:
+            assert "\\boxed{" in tok.decode(out[: out.index(tok.eos_token_id)])
+    assert stopped == len(problems)  # greedy answers end with EOS
+
+
+def test_invalid_submission_trains_nothing(submission_factory, tiny_default):
+    rows = [{"problem": "p", "solution": "s"}, {"problem": "p", "solution": "word " * 3000}]
+    sub = submission_factory(train_rows=rows, val_rows=rows[:1], config=TRAIN_CONFIG + "max_length: 512\nfoo: 1\n")
+    proc = run_sft(sub, "--base-model", str(tiny_default["base_model"]))
+    assert proc.returncode == 1
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error: ")]
+    assert any("unknown key 'foo'" in e for e in errors)
+    assert any("example 1:" in e and "limit 512" in e for e in errors)
+    assert errors[-1] == "error: 2 problem(s) found; nothing was trained"
+    assert "Traceback" not in proc.stderr
+    assert not (sub / "checkpoints" / "final").exists()
+
+
+@pytest.mark.slow
+def test_zero3_on_cpu_with_two_processes_saves_full_weights(submission_factory, tiny_default):
+    from safetensors.torch import load_file
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    rows = rows_of(tiny_default["train"], 256)
+    sub = submission_factory(train_rows=rows, val_rows=rows_of(tiny_default["val"], 8), config=TRAIN_CONFIG + "max_steps: 6\n")
+    launcher = [
+        sys.executable, "-m", "accelerate.commands.launch", "--config_file", str(ROOT / "deepspeed_zero3.yaml"),
+        "--num_processes", "2", "--mixed_precision", "no",
+    ]  # fmt: skip
+    proc = run_sft(sub, "--base-model", str(tiny_default["base_model"]), launcher=launcher)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    final = sub / "checkpoints" / "final"
+    record = json.loads((final / "training_record.json").read_text())
+    assert record["world_size"] == 2
+
+    base = AutoModelForCausalLM.from_pretrained(tiny_default["base_model"])
+    saved = load_file(final / "model.safetensors")
+    expected = {k: v.shape for k, v in base.state_dict().items() if k != "lm_head.weight"}  # tied to embeddings
+    assert {k: v.shape for k, v in saved.items()} == expected  # full, gathered weights, not ZeRO shards
+    assert all(v.numel() > 0 for v in saved.values())
+    changed = sum(not torch.equal(saved[k], base.state_dict()[k]) for k in saved)
+    assert changed == len(saved)  # every tensor was trained
+
+    model = AutoModelForCausalLM.from_pretrained(final)
+    tok = AutoTokenizer.from_pretrained(final)
+    ids = tok("Problem: What is 2 + 3?", return_tensors="pt")["input_ids"]
+    out = model.generate(ids, max_new_tokens=8, do_sample=False)
+    assert out.shape[1] > ids.shape[1]
+
+
+def test_real_llama_tokenizer_pad_is_distinct_from_eos(llama_tokenizer):
+    assert llama_tokenizer.eos_token == "<|end_of_text|>"
+    assert llama_tokenizer.pad_token == "<|finetune_right_pad_id|>"
+    assert str(llama_tokenizer_dir()).endswith("tokenizer")
