@@ -16,7 +16,6 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("grader.check", "validate a submission: config schema, sandboxed data, exact-token limits"),
     "evaluate": ("grader.evaluate", "generate answers with a checkpoint on a problem set and score them"),
     "score": ("grader.score", "score existing generations against reference answers (no model)"),
-    "grade": ("grader.batch", "check, train, evaluate and report every submission in a folder"),
     "demo": ("grader.demo", "the whole loop on the embedded tiny model, on CPU"),
 }
 

@@ -69,6 +69,27 @@ def _token_total(dataset) -> int:
     return int(pc.sum(pc.list_value_length(dataset.data.column("input_ids"))).as_py() or 0)
 
 
+def check_base_model(name_or_path: str) -> None:
+    """Fail with one line, before any trainer starts, when the base model's weights cannot be found."""
+    from transformers import AutoConfig
+
+    try:
+        AutoConfig.from_pretrained(name_or_path, local_files_only=True)
+        return
+    except Exception as exc:
+        local_error = exc
+    if os.environ.get("HF_HUB_OFFLINE") != "1" and not Path(name_or_path).exists():
+        try:
+            AutoConfig.from_pretrained(name_or_path)
+            return
+        except Exception as exc:
+            local_error = exc
+    raise UserError(
+        f"cannot load the base model '{name_or_path}' ({str(local_error).splitlines()[0][:200]}); "
+        "pass --base-model PATH to a local copy"
+    )
+
+
 def sft_config(config: TrainConfig, output_dir: Path, has_eval: bool):
     """Map the student's bounded keys onto TRL's SFTConfig; everything else is fixed here."""
     import torch
@@ -145,6 +166,7 @@ def train(args: argparse.Namespace) -> Path:
 
     config = TrainConfig(**meta["config"])
     base_model = meta["base_model"]
+    check_base_model(base_model)
     tokenizer = validation.tokenizer if validation else AutoTokenizer.from_pretrained(base_model, local_files_only=True)
     ensure_pad_token(tokenizer)
     tokenizer.chat_template = meta["chat_template"]
