@@ -159,16 +159,14 @@ def train(args: argparse.Namespace) -> Path:
         train_ds = load_from_disk(str(data_dir / "train"))
         val_ds = load_from_disk(str(data_dir / "val")) if (data_dir / "val").exists() else None
 
-    from transformers import AutoTokenizer
     from trl import SFTTrainer
 
-    from grader.validate import ensure_pad_token
+    from grader.validate import load_tokenizer
 
     config = TrainConfig(**meta["config"])
     base_model = meta["base_model"]
     check_base_model(base_model)
-    tokenizer = validation.tokenizer if validation else AutoTokenizer.from_pretrained(base_model, local_files_only=True)
-    ensure_pad_token(tokenizer)
+    tokenizer = validation.tokenizer if validation else load_tokenizer(base_model)  # same rules on every rank
     tokenizer.chat_template = meta["chat_template"]
     args_sft = sft_config(config, output_dir, has_eval=val_ds is not None)
     trainer = SFTTrainer(
