@@ -67,6 +67,7 @@ _CONNECTOR = re.compile(r"^\s*(?:or|and|,|;)\s*$", re.IGNORECASE)
 _WORDS = re.compile(r"^[A-Za-z][A-Za-z .'/-]*$")
 _AFTER_UNIT_POWER = re.compile(r"\s*\^\s*\{?\s*[23]\s*\}?")
 _TEXT_ANSWER = re.compile(r"^\(?[A-Za-z][A-Za-z .'()\-:]*$")
+_OPTION_WITH_TEXT = re.compile(r"^\(([A-Ea-e])\)\s+\S")
 _ARTICLE = re.compile(r"^(?:an?|the)\s+", re.IGNORECASE)
 _PLAIN_CONNECTOR = re.compile(r"(?<=\S)\s+(?:and|or)\s+(?=\S)")
 _MATH_WORDS = {"sin", "cos", "tan", "cot", "sec", "csc", "log", "ln", "exp", "max", "min", "gcd", "lcm", "mod"}
@@ -133,6 +134,9 @@ def _unwrap_all_text(s: str) -> str:
 def _text_atom(content: str) -> str:
     """Canonical text atom: ``\\text{key}`` with only lower-case letters and digits kept."""
     content = _ARTICLE.sub("", content.strip())
+    option = _OPTION_WITH_TEXT.match(content)
+    if option:  # "(C) Plane": a multiple-choice answer is its letter; the option's text only repeats it
+        content = option.group(1)
     return r"\text{" + re.sub(r"[^a-z0-9]", "", content.lower()) + "}"
 
 

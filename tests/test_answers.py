@@ -236,3 +236,16 @@ def test_every_reference_matches_itself(name: str) -> None:
     rows = [json.loads(line) for line in (SHARED_DATA / name).open(encoding="utf-8")]
     verdicts = grade_many([(rf"\boxed{{{r['answer']}}}", r["answer"]) for r in rows], workers=2)
     assert [r["answer"] for r, v in zip(rows, verdicts) if v.reason != "exact"] == []
+
+
+@pytest.mark.parametrize(
+    "box, reference, expected",
+    [
+        (r"\text{(C) Plane}", r"\text{(C)}", True),  # the option's text repeats its letter
+        (r"\text{(C)}", r"\text{(C) Plane}", True),
+        (r"\text{(D) Plane}", r"\text{(C)}", False),
+        (r"\text{Plane}", r"\text{(C)}", False),
+    ],
+)
+def test_multiple_choice_letter_with_option_text(box, reference, expected):
+    assert grade(f"So the answer is \\boxed{{{box}}}.", reference).correct is expected
