@@ -1,0 +1,295 @@
+"""`python -m grader evaluate MODEL_DIR --data FILE`: generate with a checkpoint on a problem set, score it.
+
+Prompts come from the chat template saved with the checkpoint, through the same prompt function
+the trainer used (``grader.prompts``); no student code is imported. Outputs are scored by
+``grader.answers`` (last ``\\boxed{}`` against the reference). The per-item file holds no timing,
+so the same checkpoint on the same data gives byte-identical verdicts; timing goes to
+``summary.json``. Both files are written atomically (temp file + rename), and ``summary.json``
+only ever sits beside the predictions it describes: a killed run never leaves half a file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+from grader.answers import Verdict, grade_many
+from grader.errors import UserError
+from grader.generate import BACKENDS, Generation, default_batch_size, generate, resolve_backend
+from grader.jsonl import DataError, iter_jsonl
+from grader.prompts import PromptFormat, check_problem_independent, encode_prompts, prompt_format
+
+# Training examples are at most 2048 tokens of prompt + solution + EOS, so a model that learned
+# to stop writes solutions well inside 1024 new tokens; an output that does not stop costs the
+# full budget, and 1024 keeps that cost bounded on a large test set.
+DEFAULT_MAX_NEW_TOKENS = 1024
+GROUP_FIELDS = ("source", "subject", "level")
+PREDICTIONS_NAME = "predictions.jsonl"
+SUMMARY_NAME = "summary.json"
+
+
+@dataclass(frozen=True)
+class Item:
+    """One problem of the input file; ``groups`` holds the optional source/subject/level."""
+
+    id: str  # the input's id (a string or an integer, written as a string), else the line number
+    problem: str
+    answer: str
+    groups: dict[str, str | int]
+
+
+def _scalar(path: Path, line: int, row: dict, field: str) -> str | int | None:
+    value = row.get(field)
+    if value is None or (isinstance(value, (str, int)) and not isinstance(value, bool)):
+        return value
+    raise UserError(f"{path} line {line}: field '{field}' must be a string or an integer, got {type(value).__name__}")
+
+
+def read_items(path: str | os.PathLike[str], limit: int | None = None) -> list[Item]:
+    """Every row checked (fields, types, duplicate ids) before any model is loaded; then the first ``limit``."""
+    path = Path(path)
+    items: list[Item] = []
+    first_line: dict[str, int] = {}
+    try:
+        for line, row in iter_jsonl(path, required=("problem", "answer")):
+            if not row["problem"].strip():
+                raise UserError(f"{path} line {line}: field 'problem' is empty")
+            given = _scalar(path, line, row, "id")
+            item_id = str(line if given is None else given)  # strings, as `grader score` joins on them
+            if item_id in first_line:
+                raise UserError(f"{path} line {line}: duplicate id {item_id!r} (first on line {first_line[item_id]})")
+            first_line[item_id] = line
+            groups = {f: v for f in GROUP_FIELDS if (v := _scalar(path, line, row, f)) is not None}
+            items.append(Item(item_id, row["problem"], row["answer"], groups))
+    except DataError as exc:
+        raise UserError(str(exc)) from None
+    if not items:
+        raise UserError(f"{path}: no problems (the file is empty)")
+    return items[:limit] if limit else items
+
+
+def checkpoint_prompts(model_dir: str | Path, problems: Sequence[str]) -> tuple[PromptFormat, list[list[int]]]:
+    """The checkpoint's saved template through the trainer's prompt function: (format, prompt ids)."""
+    from transformers import AutoTokenizer
+
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    except Exception as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise UserError(f"{model_dir}: cannot load the tokenizer: {first}") from None
+    template = tokenizer.chat_template
+    if not isinstance(template, str) or not template.strip():
+        raise UserError(
+            f"{model_dir}: the checkpoint has no chat template "
+            "(save the tokenizer with the template it was trained with)"
+        )
+    fmt = prompt_format(tokenizer, template)
+    check_problem_independent(tokenizer, template, fmt, problems)
+    return fmt, encode_prompts(tokenizer, fmt, problems)
+
+
+def _check_model_dir(model_dir: Path) -> None:
+    if not model_dir.is_dir():
+        raise UserError(f"{model_dir}: model folder not found")
+    if not (model_dir / "config.json").is_file():
+        raise UserError(f"{model_dir}: not a model folder (no config.json)")
+
+
+def _share(count: int, total: int) -> float:
+    return round(count / total, 6) if total else 0.0
+
+
+def _by_group(items: Sequence[Item], verdicts: Sequence[Verdict], field: str) -> dict[str, dict]:
+    """Accuracy per value of ``field``; items without it count under "(none)"."""
+    counts: dict[str, list[int]] = {}
+    for item, verdict in zip(items, verdicts):
+        entry = counts.setdefault(str(item.groups.get(field, "(none)")), [0, 0])
+        entry[0] += 1
+        entry[1] += verdict.correct
+    return {key: {"n": n, "correct": c, "accuracy": _share(c, n)} for key, (n, c) in sorted(counts.items())}
+
+
+def item_row(item: Item, prompt: str, result: Generation, verdict: Verdict) -> dict:
+    """One line of predictions.jsonl: nothing here depends on time, so reruns are byte-identical."""
+    return {
+        "id": item.id,
+        **item.groups,
+        "prompt": prompt,
+        "output": result.text,
+        "answer": item.answer,
+        "extracted": verdict.extracted,
+        "correct": verdict.correct,
+        "reason": verdict.reason,
+        "generated_tokens": result.num_tokens,
+        "stopped": result.stopped,
+    }
+
+
+def summarize(items: Sequence[Item], results: Sequence[Generation], verdicts: Sequence[Verdict]) -> dict:
+    """The scores: accuracy overall and per source/subject/level present, output length, stops, boxes."""
+    n = len(items)
+    correct = sum(v.correct for v in verdicts)
+    return {
+        "n": n,
+        "correct": correct,
+        "accuracy": _share(correct, n),
+        **{
+            f"by_{field}": _by_group(items, verdicts, field)
+            for field in GROUP_FIELDS
+            if any(field in item.groups for item in items)
+        },
+        "mean_output_tokens": round(sum(r.num_tokens for r in results) / n, 3) if n else 0.0,
+        "never_stopped": _share(sum(not r.stopped for r in results), n),
+        "no_box": _share(sum(v.reason == "no_box" for v in verdicts), n),
+        "reasons": dict(sorted(Counter(v.reason for v in verdicts).items())),
+    }
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """Temp file in the same folder, fsync, rename: readers see the old file or the whole new one."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def default_out_dir(model_dir: str | os.PathLike[str], data_file: str | os.PathLike[str]) -> Path:
+    return Path(model_dir).resolve() / "eval" / Path(data_file).stem
+
+
+def evaluate(
+    model_dir: str | os.PathLike[str],
+    data_file: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str] | None = None,
+    max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
+    batch_size: int | None = None,
+    backend: str = "auto",
+    limit: int | None = None,
+) -> dict:
+    """Generate, grade, write ``predictions.jsonl`` + ``summary.json`` in ``out_dir``; return the summary."""
+    model_dir, data_file = Path(model_dir).resolve(), Path(data_file)
+    _check_model_dir(model_dir)
+    items = read_items(data_file, limit)
+    out = Path(out_dir) if out_dir is not None else default_out_dir(model_dir, data_file)
+    fmt, prompt_ids = checkpoint_prompts(model_dir, [item.problem for item in items])
+    name = resolve_backend(backend)
+    batch_size = None if name == "vllm" else batch_size or default_batch_size()
+    print(
+        f"evaluate: {len(items)} problems from {data_file}, backend {name}"
+        + (f" (batch size {batch_size})" if batch_size else "")
+        + f", max_new_tokens {max_new_tokens}",
+        file=sys.stderr,
+    )
+    start = time.perf_counter()
+    results, name = generate(model_dir, prompt_ids, max_new_tokens, batch_size, name)
+    seconds = time.perf_counter() - start
+    verdicts = grade_many([(r.text, item.answer) for r, item in zip(results, items)], progress=True)
+
+    rows = [item_row(i, fmt.render(i.problem), r, v) for i, r, v in zip(items, results, verdicts)]
+    predictions = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+    tokens = sum(r.num_tokens for r in results)
+    summary = {
+        "model": str(model_dir),
+        "data_file": str(data_file.resolve()),
+        "data_sha256": _file_sha256(data_file),
+        "limit": limit,
+        "backend": name,
+        "max_new_tokens": max_new_tokens,
+        "batch_size": batch_size,
+        **summarize(items, results, verdicts),
+        "predictions_sha256": hashlib.sha256(predictions.encode("utf-8")).hexdigest(),
+        "generate_seconds": round(seconds, 3),  # loading the model included
+        "problems_per_second": round(len(items) / seconds, 3),
+        "output_tokens_per_second": round(tokens / seconds, 1),
+    }
+    out.mkdir(parents=True, exist_ok=True)
+    # The old summary goes first and the new one comes last: a summary always describes the predictions beside it.
+    (out / SUMMARY_NAME).unlink(missing_ok=True)
+    _write_atomic(out / PREDICTIONS_NAME, predictions)
+    _write_atomic(out / SUMMARY_NAME, json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+    return summary
+
+
+def format_table(summary: dict) -> str:
+    """The few numbers a student looks at, one per line, then accuracy per group."""
+
+    def pct(x: float) -> str:
+        return f"{100 * x:.1f}%"
+
+    lines = [
+        f"{'accuracy':<16}{summary['correct']}/{summary['n']} = {pct(summary['accuracy'])}",
+        f"{'never stopped':<16}{pct(summary['never_stopped'])}",
+        f"{'no box':<16}{pct(summary['no_box'])}",
+        f"{'mean output':<16}{summary['mean_output_tokens']:.1f} tokens",
+        f"{'backend':<16}{summary['backend']}, {summary['generate_seconds']:.1f} s with loading"
+        f" ({summary['problems_per_second']} problems/s, {summary['output_tokens_per_second']} output tokens/s)",
+    ]
+    for field in GROUP_FIELDS:
+        for key, entry in summary.get(f"by_{field}", {}).items():
+            lines.append(f"  {field} {key:<20} {entry['correct']:>5}/{entry['n']:<5} {pct(entry['accuracy']):>6}")
+    return "\n".join(lines)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("model_dir", metavar="MODEL_DIR",
+                        help="checkpoint folder (weights, tokenizer with its chat template)")
+    parser.add_argument("--data", required=True, metavar="FILE",
+                        help="JSON Lines with problem and answer (optional id, source, subject, level)")
+    parser.add_argument("--out", metavar="DIR", help="output folder (default: MODEL_DIR/eval/<data file stem>/)")
+    parser.add_argument("--max-new-tokens", type=_positive_int, default=DEFAULT_MAX_NEW_TOKENS,
+                        help=f"generation budget per problem (default {DEFAULT_MAX_NEW_TOKENS}: trained solutions fit "
+                        "well inside it, and it bounds the cost of outputs that never stop)")
+    parser.add_argument("--batch-size", type=_positive_int,
+                        help="prompts per batch for transformers (default: 32 on CPU, 64 on GPU; vLLM batches itself)")
+    parser.add_argument("--backend", choices=BACKENDS, default="auto",
+                        help="auto: vLLM when it is installed and a GPU is present, else transformers")
+    parser.add_argument("--limit", type=_positive_int, help="only the first N problems (a quick look)")
+
+
+def run(args: argparse.Namespace) -> int:
+    summary = evaluate(
+        args.model_dir,
+        args.data,
+        args.out,
+        max_new_tokens=args.max_new_tokens,
+        batch_size=args.batch_size,
+        backend=args.backend,
+        limit=args.limit,
+    )
+    out = Path(args.out) if args.out else default_out_dir(args.model_dir, args.data)
+    print(format_table(summary))
+    print(f"written: {out / PREDICTIONS_NAME}, {out / SUMMARY_NAME}")
+    return 0
