@@ -159,6 +159,7 @@ def train(args: argparse.Namespace) -> Path:
         train_ds = load_from_disk(str(data_dir / "train"))
         val_ds = load_from_disk(str(data_dir / "val")) if (data_dir / "val").exists() else None
 
+    from transformers import GenerationConfig
     from trl import SFTTrainer
 
     from grader.validate import load_tokenizer
@@ -183,11 +184,13 @@ def train(args: argparse.Namespace) -> Path:
     trainer.train()
 
     final = output_dir / FINAL_DIR
-    generation = trainer.model.generation_config
-    generation.eos_token_id = tokenizer.eos_token_id
-    generation.pad_token_id = tokenizer.pad_token_id
-    generation.bos_token_id = tokenizer.bos_token_id
-    generation.do_sample, generation.temperature, generation.top_p = False, None, None
+    # A clean greedy config: nothing inherited from the base model (sampling, penalties) carries over.
+    trainer.model.generation_config = GenerationConfig(
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+        do_sample=False,
+    )
     trainer.save_model(str(final))  # under ZeRO-3 this gathers the full 16-bit weights
     if state.is_main_process:
         tokenizer.save_pretrained(str(final))

@@ -14,6 +14,9 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 # DeepSpeed compiles a small CPU op on first use (~35 s); keep it across runs.
 os.environ.setdefault("TORCH_EXTENSIONS_DIR", str(ROOT / ".cache" / "torch_extensions"))
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# Two test workers share two cores: one thread each keeps timings steady (two threads each
+# made single generate calls 5-20x slower whenever the other worker was busy).
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
 @pytest.fixture(scope="session")
