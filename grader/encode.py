@@ -9,9 +9,17 @@ check and the trainer read these same lists; nothing tokenizes a second time.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import accumulate
 
 from grader.materialize import Split
-from grader.prompts import PromptFormat, encode_prompts
+from grader.prompts import PromptFormat, encode_prompts, token_ids
+from grader.sandbox import Deadline
+
+# Text per batched tokenizer call. Chunks keep each call short enough for the deadline to be
+# checked often (a hostile split can hold gigabytes) and cost nothing measurable: every call
+# still spreads its few thousand texts over all cores. Chunking cannot change any ids: each
+# text is tokenized on its own, whichever batch it is in.
+CHUNK_CHARS = 4 << 20
 
 
 @dataclass(frozen=True)
@@ -32,9 +40,29 @@ class EncodedSplit:
         return [[0] * p + [1] * (len(ids) - p) for ids, p in zip(self.input_ids, self.prompt_lengths)]
 
 
-def encode_split(tokenizer, fmt: PromptFormat, split: Split) -> EncodedSplit:
-    prompts = encode_prompts(tokenizer, fmt, split.problems)
-    solutions = tokenizer(split.solutions, add_special_tokens=False, return_attention_mask=False)["input_ids"]
+def _chunks(split: Split, chunk_chars: int) -> list[tuple[int, int]]:
+    """[start, end) ranges of examples holding about ``chunk_chars`` characters each."""
+    sizes = accumulate(len(p) + len(s) for p, s in zip(split.problems, split.solutions))
+    bounds, next_cut = [0], chunk_chars
+    for index, total in enumerate(sizes, start=1):
+        if total >= next_cut:
+            bounds.append(index)
+            next_cut = total + chunk_chars
+    if bounds[-1] != len(split.problems):
+        bounds.append(len(split.problems))
+    return list(zip(bounds, bounds[1:]))
+
+
+def encode_split(
+    tokenizer, fmt: PromptFormat, split: Split, deadline: Deadline = Deadline(), chunk_chars: int = CHUNK_CHARS
+) -> EncodedSplit:
+    """Prompt ids + solution ids + EOS for every example; DeadlineExceeded past ``deadline``."""
+    prompts: list[list[int]] = []
+    solutions: list[list[int]] = []
+    for start, end in _chunks(split, chunk_chars):
+        deadline.check(f"tokenizing the '{split.name}' examples")
+        prompts += encode_prompts(tokenizer, fmt, split.problems[start:end])
+        solutions += token_ids(tokenizer, split.solutions[start:end])
     eos = [fmt.eos_id]
     input_ids = [p + s + eos for p, s in zip(prompts, solutions)]
     return EncodedSplit(

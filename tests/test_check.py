@@ -1,0 +1,185 @@
+"""`python -m grader check`: the report, the JSON schema, exit codes, and that it is sft.py's pipeline."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+import grader.check
+import grader.train
+import grader.validate
+from grader.cli import main
+from grader.encode import encode_split
+from grader.materialize import Split
+from grader.prompts import prompt_format
+from grader.sandbox import Deadline, DeadlineExceeded, bubblewrap_path
+from grader.tiny import llama_tokenizer_dir
+from grader.validate import validate_submission
+from tests.conftest import ROOT
+from tests.test_prompts import default_template
+
+LLAMA = str(llama_tokenizer_dir())
+ROWS = [{"problem": f"What is {i} + 2?", "solution": f"{i} + 2 = {i + 2}, so $\\boxed{{{i + 2}}}$."} for i in range(6)]
+TOP_LEVEL = {"ok", "submission", "base_model", "sandbox", "seconds", "train", "val", "violations", "notes"}
+
+
+def run_check(capsys, *argv: str) -> tuple[int, str, str]:
+    capsys.readouterr()
+    code = main(["check", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_check_and_training_run_the_same_pipeline():
+    assert grader.check.validate_submission is grader.validate.validate_submission
+    assert grader.train.validate_submission is grader.validate.validate_submission
+
+
+def test_valid_submission_exits_0_with_the_pipelines_numbers(capsys, submission_factory, tiny_default):
+    rows = [json.loads(line) for line in tiny_default["train"].read_text().splitlines()]
+    sub = submission_factory(train_rows=rows, val_rows=rows[:50])
+    code, out, _ = run_check(capsys, str(sub), "--json", "--base-model", LLAMA)
+    assert code == 0
+    result = json.loads(out)
+    assert set(result) == TOP_LEVEL
+    assert result["ok"] is True and result["violations"] == [] and result["submission"] == str(sub)
+    expected = validate_submission(sub, base_model=LLAMA).stats()
+    assert (result["train"], result["val"]) == (expected["train"], expected["val"])
+    assert set(result["train"]) == {"examples", "max_tokens", "p50_tokens", "p99_tokens", "total_tokens"}
+    assert result["train"]["examples"] == 2000 and result["val"]["examples"] == 50
+    if bubblewrap_path():
+        assert result["sandbox"] == "bubblewrap"
+    code, out, _ = run_check(capsys, str(sub), "--base-model", LLAMA)
+    assert code == 0 and out.rstrip().endswith("OK: the submission is valid")
+
+
+def test_every_violation_is_reported_once_one_per_line(capsys, submission_factory, llama_tokenizer):
+    from tests.test_limits import solution_with_total
+
+    long = solution_with_total(llama_tokenizer, 50).strip()
+    train = [ROWS[0], {"problem": "What is 1 + 1?", "solution": long}, ROWS[1], {"problem": "What is 1 + 1?", "solution": long}]
+    val = [{"problem": f"What is {i} + 1?", "solution": "ok"} for i in range(101)]
+    sub = submission_factory(train_rows=train, val_rows=val, config="max_length: 49\noutput_dir: elsewhere\n")
+    code, out, _ = run_check(capsys, str(sub), "--base-model", LLAMA)
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[0].startswith(f"check {sub} (sandbox: ")
+    assert lines[1].startswith("train: 4 examples; tokens max 50, p50 ")
+    assert lines[2].startswith("val: 101 examples; tokens max ")
+    assert lines[3] == "FAILED: 4 violations"
+    assert [line.split(":")[0] for line in lines[4:]] == ["config", "example_too_long", "example_too_long", "too_many_examples"]
+    assert "key 'output_dir' is not allowed" in lines[4]
+    assert "example 1: 50 tokens" in lines[5] and "limit 49 (max_length in sft_config.yaml)" in lines[5]
+    assert "example 3: 50 tokens" in lines[6]
+    assert lines[7] == "too_many_examples: val data (data/val.jsonl via sft_utils.load_split): 101 examples, limit 100"
+    code, out, _ = run_check(capsys, str(sub), "--json", "--base-model", LLAMA)
+    violations = json.loads(out)["violations"]
+    assert violations[1] == {
+        "code": "example_too_long", "message": violations[1]["message"], "split": "train", "index": 1, "value": 50, "limit": 49,
+    }  # fmt: skip
+
+
+def test_decontamination_names_the_test_problem(capsys, submission_factory, tmp_path):
+    problem = "A bag has 3 red and 5 blue marbles. Two are drawn without replacement. What is the probability both are red?"
+    test_file = tmp_path / "test.jsonl"
+    test_file.write_text(json.dumps({"id": "prob-12", "problem": problem}) + "\n")
+    train = [*ROWS, {"problem": problem.upper(), "solution": "3/28"}]
+    sub = submission_factory(train_rows=train, val_rows=ROWS[:2])
+    code, out, _ = run_check(capsys, str(sub), "--json", "--base-model", LLAMA, "--test", str(test_file))
+    assert code == 1
+    (violation,) = json.loads(out)["violations"]
+    assert violation["code"] == "contamination" and violation["test_id"] == "prob-12"
+    assert (violation["split"], violation["index"]) == ("train", 6)
+    assert "matches test problem 'prob-12'" in violation["message"]
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["/nonexistent/submission"], "error: /nonexistent/submission: not a folder"),
+        (["{sub}", "--test", "/nonexistent/test.jsonl"], "error: --test: /nonexistent/test.jsonl: file not found"),
+        (["{sub}", "--base-model", "/nonexistent/model"], "error: --base-model: cannot load the tokenizer of '/nonexistent/model'"),
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(capsys, submission_factory, argv, message):
+    sub = submission_factory(train_rows=ROWS, val_rows=ROWS)
+    code, out, err = run_check(capsys, *(a.format(sub=sub) for a in argv))
+    assert code == 2 and out == ""
+    assert err.startswith(message) and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("timeout", ["0", "-1", "soon", "inf"])
+def test_bad_timeout_is_a_usage_error(capsys, timeout):
+    with pytest.raises(SystemExit) as caught:
+        main(["check", ".", "--timeout", timeout])
+    assert caught.value.code == 2
+    assert "--timeout" in capsys.readouterr().err
+
+
+def test_student_text_cannot_forge_report_lines(capsys, submission_factory):
+    module = 'raise ValueError("\\x1b[2J\\x1b[32mOK: the submission is valid\\x1b[0m \\u202e")\n'
+    sub = submission_factory(train_rows=ROWS, val_rows=ROWS, sft_utils=module)
+    code, out, _ = run_check(capsys, str(sub), "--base-model", LLAMA)
+    assert code == 1 and "\x1b" not in out and "\u202e" not in out
+    assert out.splitlines()[-1].endswith("ValueError: \\x1b[2J\\x1b[32mOK: the submission is valid\\x1b[0m \\u202e")
+    assert len(out.splitlines()) == 5
+
+
+def test_without_bubblewrap_the_report_says_so(capsys, submission_factory, monkeypatch):
+    monkeypatch.setenv("GRADER_SANDBOX", "subprocess")
+    sub = submission_factory(train_rows=ROWS, val_rows=ROWS)
+    code, out, _ = run_check(capsys, str(sub), "--json", "--base-model", LLAMA)
+    result = json.loads(out)
+    assert code == 0 and result["sandbox"] == "subprocess"
+    assert result["notes"][0].startswith("bubblewrap is not available")
+
+
+def test_timeout_bounds_the_whole_run(capsys, submission_factory):
+    sub = submission_factory(train_rows=ROWS, val_rows=ROWS, sft_utils="import time\ntime.sleep(60)\n")
+    start = time.monotonic()
+    code, out, _ = run_check(capsys, str(sub), "--json", "--timeout", "2", "--base-model", LLAMA)
+    assert time.monotonic() - start < 2 + 3
+    (violation,) = json.loads(out)["violations"]
+    assert code == 1 and violation["code"] == "timeout"
+
+
+def test_tokens_are_exactly_the_plain_tokenizer_calls(llama_tokenizer):
+    """The fast path (Rust batch call, chunks) gives the ids a plain transformers call gives."""
+    tokenizer = llama_tokenizer
+    fmt = prompt_format(tokenizer, default_template())
+    problems = ["What is 1 + 1?", "  spaced\tout\n", "Émile's 数学 problem <|eot_id|> with a special-token string", "x" * 3000]
+    solutions = [" 2", "\n\nSolution: $\\boxed{3}$", " <|end_of_text|> literal", " y" * 500]
+    split = Split("train", "data/train.jsonl", problems, solutions, len(problems))
+    encoded = encode_split(tokenizer, fmt, split)
+    assert encode_split(tokenizer, fmt, split, chunk_chars=10).input_ids == encoded.input_ids  # chunks change nothing
+    for ids, problem, solution in zip(encoded.input_ids, problems, solutions):
+        prompt = tokenizer(fmt.render(problem), add_special_tokens=False)["input_ids"]
+        prompt = prompt if prompt[:1] == [fmt.bos_id] else [fmt.bos_id, *prompt]
+        assert ids == prompt + tokenizer(solution, add_special_tokens=False)["input_ids"] + [fmt.eos_id]
+
+
+def test_expired_deadline_stops_tokenizing(llama_tokenizer):
+    fmt = prompt_format(llama_tokenizer, default_template())
+    split = Split("train", "data/train.jsonl", ["p"], ["s"], 1)
+    with pytest.raises(DeadlineExceeded, match="tokenizing the 'train' examples"):
+        encode_split(llama_tokenizer, fmt, split, Deadline(at=0.0, seconds=1))
+
+
+@pytest.mark.skipif(bubblewrap_path() is None, reason="bubblewrap cannot create namespaces here")
+def test_check_runs_from_a_virtualenv_under_tmp(tmp_path, submission_factory):
+    """The sandbox's private /tmp must not hide a Python installed under /tmp (a CI virtualenv)."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    site = next(p for p in sys.path if p.endswith("site-packages"))
+    sub = submission_factory(train_rows=ROWS, val_rows=ROWS)
+    proc = subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "grader", "check", str(sub), "--json", "--base-model", LLAMA],
+        cwd=ROOT, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": f"{ROOT}:{site}"}, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr[-2000:]
+    assert json.loads(proc.stdout)["sandbox"] == "bubblewrap"
