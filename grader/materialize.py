@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import stat
 import sys
 import tempfile
@@ -146,12 +147,12 @@ def _failure(result: SandboxResult, limits: SandboxLimits) -> MaterializeError:
     mib = limits.memory_bytes >> 20
     if result.memory_killed or "MemoryError" in result.stderr_tail:
         return MaterializeError(f"sft_utils.py: was killed by the sandbox's memory limit of {mib:,} MiB", "memory", limit=mib)
-    if result.returncode == -24:  # SIGXCPU
+    if result.signal == signal.SIGXCPU:
         return MaterializeError("sft_utils.py: used up its CPU time (the time limit)", "timeout", limit=int(limits.wall_seconds))
-    if result.returncode == -25:  # SIGXFSZ
+    if result.signal == signal.SIGXFSZ:
         return MaterializeError(f"sft_utils.py: wrote a file larger than the sandbox's limit of {limits.max_file_bytes >> 20:,} MiB")
-    if result.returncode == -9:
-        return MaterializeError(f"sft_utils.py: was killed (exit -9); it may have exceeded the memory limit of {mib:,} MiB", "memory", limit=mib)
+    if result.signal == signal.SIGKILL:
+        return MaterializeError(f"sft_utils.py: was killed (SIGKILL); it may have exceeded the memory limit of {mib:,} MiB", "memory", limit=mib)
     tail = result.stderr_tail.strip().splitlines()
     last = tail[-1] if tail else ""
     return MaterializeError(f"sft_utils.py: stopped before returning its data (exit {result.returncode}){': ' + last if last else ''}")

@@ -69,6 +69,15 @@ class SandboxResult:
     memory_killed: bool = False  # the cgroup's memory cap killed a process (OOM)
     processes_refused: bool = False  # the cgroup's process cap refused a fork
 
+    @property
+    def signal(self) -> int | None:
+        """The signal that killed the command (bwrap reports its child's as exit code 128 + N)."""
+        if self.returncode < 0:
+            return -self.returncode
+        if self.confinement == "bubblewrap" and self.returncode > 128:
+            return self.returncode - 128
+        return None
+
 
 class SandboxUnavailable(RuntimeError):
     pass
@@ -328,8 +337,9 @@ class _Tail(threading.Thread):
 
 
 class ConfinedProcess:
-    """A started sandboxed command. ``wait()`` enforces the wall time and cleans up; using it
-    as a context manager guarantees that nothing outlives the block, whatever the caller does."""
+    """A started sandboxed command. A watchdog kills it at its wall time even while the caller
+    is busy elsewhere (loading a tokenizer); ``wait()`` collects it and cleans up. As a context
+    manager it guarantees that nothing outlives the block, whatever the caller does."""
 
     def __init__(
         self, proc: subprocess.Popen, cgroups: _Cgroups, tail: _Tail, limits: SandboxLimits, confinement: str, start: float
@@ -337,28 +347,38 @@ class ConfinedProcess:
         self.proc, self.cgroups, self.tail, self.limits = proc, cgroups, tail, limits
         self.confinement, self.start = confinement, start
         self.result: SandboxResult | None = None
+        self.timed_out = False
+        self._watchdog = threading.Timer(max(0.0, start + limits.wall_seconds - time.monotonic()), self._expire)
+        self._watchdog.daemon = True
+        self._watchdog.start()
+
+    def _expire(self) -> None:
+        if self.proc.poll() is None:
+            self.timed_out = True
+            self._kill()
+
+    def _kill(self) -> None:
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
     def wait(self) -> SandboxResult:
         if self.result is not None:
             return self.result
-        timed_out = False
         try:
-            self.proc.wait(timeout=max(0.0, self.start + self.limits.wall_seconds - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            timed_out = True
+            self.proc.wait()
         finally:
             memory_killed, refused = self._stop()
         self.result = SandboxResult(
-            self.proc.returncode, timed_out, self.tail.text(), self.confinement, time.monotonic() - self.start,
+            self.proc.returncode, self.timed_out, self.tail.text(), self.confinement, time.monotonic() - self.start,
             memory_killed, refused,
         )  # fmt: skip
         return self.result
 
     def _stop(self) -> tuple[bool, bool]:
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        self._watchdog.cancel()
+        self._kill()
         self.proc.wait()
         events = (self.cgroups.memory_killed(), self.cgroups.processes_refused())
         self.cgroups.close()

@@ -142,17 +142,20 @@ def read_test_set(test_file: str | Path) -> TestSet:
         return TestSet.read(test_file)
     except DataError as exc:
         raise UserError(f"--test: {exc}", exit_code=2) from None
+    except OSError as exc:
+        raise UserError(f"--test: {test_file}: {exc.strerror}", exit_code=2) from None
 
 
 def _read_config(submission: Path, config_path: str | Path | None) -> tuple[TrainConfig, list[str]]:
     """The submission's config; a link out of the submission folder is not followed on the host."""
-    if config_path:
-        return read_config(config_path)
-    path = submission / CONFIG_NAME
-    if path.is_symlink() and not path.resolve().is_relative_to(submission):
-        defaults, _ = parse_config("")
+    path = Path(config_path) if config_path else submission / CONFIG_NAME
+    defaults, _ = parse_config("")
+    if not config_path and path.is_symlink() and not path.resolve().is_relative_to(submission):
         return defaults, [f"{path}: a symbolic link to {os.readlink(path)!r}, outside the submission folder"]
-    return read_config(path)
+    try:
+        return read_config(path)
+    except OSError as exc:  # e.g. unreadable: a config problem, not a crash
+        return defaults, [f"{path}: cannot be read ({exc.strerror})"]
 
 
 def _violation(exc: MaterializeError) -> Violation:

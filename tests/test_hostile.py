@@ -23,7 +23,7 @@ import pytest
 import grader.config
 import grader.limits
 from grader.cli import main
-from grader.sandbox import SandboxLimits, _Cgroups, bubblewrap_path
+from grader.sandbox import SandboxLimits, _Cgroups, bubblewrap_path, start_confined
 from grader.tiny import llama_tokenizer_dir
 from tests.conftest import ROOT
 from tests.test_limits import solution_with_total
@@ -169,7 +169,17 @@ def test_endless_loop_is_stopped_at_the_timeout(tmp_path, tiny):
     violation = result.only()
     assert violation["code"] == "timeout" and violation["limit"] <= 5
     assert violation["message"].startswith("sft_utils.py: did not finish within")
-    assert seconds < 5 + 6, seconds  # the whole command, Python's start-up included
+    assert seconds < 5 + 8, seconds  # the whole command: Python start-up and tokenizer load included
+
+
+def test_wall_time_holds_while_the_caller_is_busy(tmp_path):
+    """check loads the tokenizer while the sandbox runs: the time limit must not wait for it."""
+    folder = submission("infinite_loop", tmp_path)
+    with start_confined([sys.executable, "sft_utils.py"], folder, tmp_path / "out", SandboxLimits(wall_seconds=1)) as confined:
+        time.sleep(3)  # the caller is busy
+        assert confined.proc.poll() is not None  # already killed, at about 1 s
+        result = confined.wait()
+    assert result.timed_out
 
 
 def test_memory_hog_gets_a_memory_error(capsys, tmp_path, tiny):
@@ -344,3 +354,12 @@ def test_two_gigabyte_file_is_refused_unread(capsys, tmp_path, tiny):
     result = check(capsys, folder, base_model=tiny)
     assert result.code == 1
     assert result.only() == {"code": "data", "message": "data/train.jsonl: file is 2.0 GiB; at most 1.0 GiB is read"}
+
+
+def test_config_symlink_out_of_the_folder_is_not_followed(capsys, tmp_path, tiny):
+    result = check(capsys, submission("config_symlink_passwd", tmp_path), base_model=tiny)
+    assert result.code == 1
+    violation = result.only()
+    assert violation["code"] == "config"
+    assert violation["message"].endswith("sft_config.yaml: a symbolic link to '/etc/passwd', outside the submission folder")
+    assert "root:" not in result.out + result.err
