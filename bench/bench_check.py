@@ -62,7 +62,7 @@ def text(rng: random.Random, n_words: int) -> str:
 def make_submission(folder: Path, n: int, seed: int = 0) -> list[dict]:
     """The kit's sft_utils.py and config, ``n`` training and 100 validation examples."""
     rng = random.Random(seed)
-    rows = [{"problem": text(rng, 32), "solution": " " + text(rng, 160) + " The answer is $\\boxed{7}$."} for _ in range(n)]
+    rows = [{"problem": text(rng, 32), "solution": " " + text(rng, 140) + " The answer is $\\boxed{7}$."} for _ in range(n)]
     (folder / "data").mkdir(parents=True)
     (folder / "sft_utils.py").write_text((ROOT / "sft_utils.py").read_text())
     (folder / "sft_config.yaml").write_text((ROOT / "sft_config.yaml").read_text())
