@@ -67,3 +67,15 @@ def submission_factory(tmp_path):
         return make_submission(tmp_path / name, **kwargs)
 
     return factory
+
+
+@pytest.fixture(scope="session")
+def deepspeed_cpu_ops() -> None:
+    """Build DeepSpeed's CPU shared-memory op once, in one process, before ranks start.
+
+    Two ranks compiling it at the same moment on a fresh machine made rank 0 fail (seen in a
+    fresh clone); once built into TORCH_EXTENSIONS_DIR it is only loaded.
+    """
+    from deepspeed.ops.op_builder.cpu import ShareMemCommBuilder
+
+    ShareMemCommBuilder().load()

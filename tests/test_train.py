@@ -112,7 +112,7 @@ def test_invalid_submission_trains_nothing(submission_factory, tiny_default):
 
 
 @pytest.mark.slow
-def test_zero3_on_cpu_with_two_processes_saves_full_weights(submission_factory, tiny_default):
+def test_zero3_on_cpu_with_two_processes_saves_full_weights(submission_factory, tiny_default, deepspeed_cpu_ops):
     from safetensors.torch import load_file
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -123,7 +123,7 @@ def test_zero3_on_cpu_with_two_processes_saves_full_weights(submission_factory, 
         "--num_processes", "2", "--mixed_precision", "no",
     ]  # fmt: skip
     proc = run_sft(sub, "--base-model", str(tiny_default["base_model"]), launcher=launcher)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.returncode == 0, "\n".join(line for line in proc.stderr.splitlines() if "rror" in line)[-4000:]
     final = sub / "checkpoints" / "final"
     record = json.loads((final / "training_record.json").read_text())
     assert record["world_size"] == 2
