@@ -26,7 +26,8 @@ from grader.answers import Verdict, grade_many
 from grader.errors import UserError
 from grader.generate import BACKENDS, Generation, default_batch_size, generate, resolve_backend
 from grader.jsonl import DataError, iter_jsonl
-from grader.prompts import PromptFormat, check_problem_independent, encode_prompts, prompt_format
+from grader.prompts import PromptFormat, encode_prompts
+from grader.validate import confined_check_problem_independent, confined_prompt_format
 
 # Training examples are at most 2048 tokens of prompt + solution + EOS, so a model that learned
 # to stop writes solutions well inside 1024 new tokens; an output that does not stop costs the
@@ -92,8 +93,9 @@ def checkpoint_prompts(model_dir: str | Path, problems: Sequence[str]) -> tuple[
             f"{model_dir}: the checkpoint has no chat template "
             "(save the tokenizer with the template it was trained with)"
         )
-    fmt = prompt_format(tokenizer, template)
-    check_problem_independent(tokenizer, template, fmt, problems)
+    # The template is student data: render it only in a confined child process.
+    fmt = confined_prompt_format(tokenizer, template)
+    confined_check_problem_independent(tokenizer, template, fmt, list(problems))
     return fmt, encode_prompts(tokenizer, fmt, problems)
 
 

@@ -136,6 +136,30 @@ def confined_prompt_format(tokenizer, chat_template: str, deadline: Deadline = D
     return fmt
 
 
+
+def confined_check_problem_independent(tokenizer, chat_template: str, fmt: PromptFormat, problems: list[str]) -> None:
+    """``check_problem_independent`` on every real problem, in a forked child with the same caps.
+
+    Grading renders the checkpoint's template once per hidden problem: a template that is slow
+    or greedy only on some problems must not hang or exhaust the grader.
+    """
+    from grader.prompts import check_problem_independent
+
+    def render_all() -> dict:
+        try:
+            check_problem_independent(tokenizer, chat_template, fmt, problems)
+        except UserError as exc:
+            return {"error": str(exc)}
+        return {}
+
+    seconds = TEMPLATE_SECONDS + 0.01 * len(problems)  # measured: well under 1 ms a problem
+    try:
+        answer = call_forked(render_all, seconds, TEMPLATE_MEMORY, MAX_TEMPLATE_ANSWER)
+    except ForkedCallError as exc:
+        raise TemplateError(f"CHAT_TEMPLATE: rendering the problems {exc}") from None
+    if "error" in answer:
+        raise TemplateError(answer["error"])
+
 def read_test_set(test_file: str | Path) -> TestSet:
     """The decontamination test set; a broken one is the caller's mistake (exit code 2)."""
     try:

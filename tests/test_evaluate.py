@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 import shutil
 from pathlib import Path
 
@@ -191,6 +192,20 @@ def test_template_branching_on_the_problem_is_rejected(checkpoint, data_file, tm
     assert rc == 1
     assert stderr.startswith("error: CHAT_TEMPLATE must not depend on the problem's content")
     assert stderr.count("\n") == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_template_that_is_slow_on_one_hidden_problem_is_contained(checkpoint, data_file, tmp_path, capsys):
+    """Rendering happens in a confined child: a template that stalls on 'marbles' is stopped, not waited for."""
+    slow = (
+        "{% if 'marbles' in messages[0]['content'] %}{% for i in range(100000) %}{% for j in range(100000) %}"
+        "{% endfor %}{% endfor %}{% endif %}Q: {{ messages[0]['content'] }}\nA:"
+    )
+    model = clone(checkpoint, tmp_path / "slow", slow)
+    start = time.monotonic()
+    rc, _, stderr = evaluate_cli(capsys, model, "--data", data_file, "--out", tmp_path / "out")
+    assert rc == 1 and time.monotonic() - start < 40
+    assert stderr.startswith("error: CHAT_TEMPLATE: rendering the problems did not finish within")
     assert not (tmp_path / "out").exists()
 
 
