@@ -73,6 +73,9 @@ def check_base_model(name_or_path: str) -> None:
     """Fail with one line, before any trainer starts, when the base model's weights cannot be found."""
     from transformers import AutoConfig
 
+    from grader.validate import require_local_folder
+
+    require_local_folder(name_or_path)
     try:
         AutoConfig.from_pretrained(name_or_path, local_files_only=True)
         return

@@ -75,10 +75,17 @@ def ensure_pad_token(tokenizer) -> None:
     raise UserError("the base model's tokenizer has no pad token distinct from EOS (tried " + ", ".join(PAD_CANDIDATES) + ")")
 
 
+def require_local_folder(name_or_path: str) -> None:
+    """A path (not a hub id) that does not exist: say so, rather than the hub's repo-id message."""
+    if name_or_path.startswith(("/", ".", "~")) and not Path(name_or_path).expanduser().exists():
+        raise UserError(f"base model folder '{name_or_path}' not found")
+
+
 def load_tokenizer(name_or_path: str):
     """The base model's tokenizer, offline first; the bundled Llama 3.2 files stand in for its hub ids."""
     from transformers import AutoTokenizer
 
+    require_local_folder(name_or_path)
     try:
         tokenizer = AutoTokenizer.from_pretrained(name_or_path, local_files_only=True)
     except Exception as first:
