@@ -103,7 +103,7 @@ def test_decontamination_names_the_test_problem(capsys, submission_factory, tmp_
     [
         (["/nonexistent/submission"], "error: /nonexistent/submission: not a folder"),
         (["{sub}", "--test", "/nonexistent/test.jsonl"], "error: --test: /nonexistent/test.jsonl: file not found"),
-        (["{sub}", "--base-model", "/nonexistent/model"], "error: --base-model: cannot load the tokenizer of '/nonexistent/model'"),
+        (["{sub}", "--base-model", "/nonexistent/model"], "error: --base-model: base model folder '/nonexistent/model' not found"),
     ],
 )
 def test_usage_errors_exit_2_with_one_line(capsys, submission_factory, argv, message):
