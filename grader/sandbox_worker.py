@@ -126,8 +126,16 @@ def run(args: argparse.Namespace, result: dict) -> None:
     result["chat_template"] = template
     if not has_load_split:
         raise WorkerError(f"{MODULE}.py must define a function load_split(split, path)")
+    data_errors: list[str] = []  # a broken train file must not hide a broken val file
     for split, path, limit in (("train", args.train_file, args.max_train), ("val", args.val_file, args.max_val)):
-        result["counts"][split] = write_split(module, split, path, limit, args.max_count, Path(args.out))
+        try:
+            result["counts"][split] = write_split(module, split, path, limit, args.max_count, Path(args.out))
+        except WorkerError as exc:
+            if exc.code != "data":  # memory and the like: nothing sensible can follow
+                raise
+            data_errors.append(str(exc))
+    if data_errors:
+        raise WorkerError("; ".join(data_errors))
 
 
 def main(argv: list[str] | None = None) -> int:

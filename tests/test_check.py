@@ -183,3 +183,15 @@ def test_check_runs_from_a_virtualenv_under_tmp(tmp_path, submission_factory):
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr[-2000:]
     assert json.loads(proc.stdout)["sandbox"] == "bubblewrap"
+
+
+def test_a_broken_train_file_does_not_hide_a_broken_val_file(capsys, submission_factory):
+    sub = submission_factory(train_rows=ROWS, val_rows=ROWS)
+    (sub / "data" / "train.jsonl").write_text('{"problem": "a" "solution": "b"}\n')
+    (sub / "data" / "val.jsonl").write_text('{"problem": "a"}\n')
+    code, out, _ = run_check(capsys, str(sub), "--json")
+    assert code == 1
+    (violation,) = json.loads(out)["violations"]
+    assert violation["code"] == "data"
+    assert "data/train.jsonl line 1: invalid JSON" in violation["message"]
+    assert "data/val.jsonl line 1: missing field 'solution'" in violation["message"]

@@ -231,7 +231,8 @@ def test_str_subclass_is_not_accepted_as_text(capsys, tmp_path, tiny):
     assert result.code == 1
     assert result.only() == {
         "code": "data",
-        "message": "sft_utils.load_split('train') example 1: 'solution' must be a str, got Sneaky",
+        "message": "sft_utils.load_split('train') example 1: 'solution' must be a str, got Sneaky; "
+        "sft_utils.load_split('val') example 1: 'solution' must be a str, got Sneaky",  # both splits are told
     }
 
 
