@@ -118,7 +118,8 @@ def build_default(out_dir: str | Path, seed: int = 0) -> tuple[Path, dict[str, P
     """Sample data under ``out_dir/data`` and a tiny base model under ``out_dir/base-model``."""
     out = Path(out_dir)
     paths = make_sample(out / "data", seed=seed)
-    corpus = [json.loads(line)["problem"] + json.loads(line)["solution"] for line in paths["train"].open()]
+    rows = [json.loads(line) for line in paths["train"].open()]
+    corpus = [row["problem"] + row["solution"] for row in rows]
     corpus.append("Solve the following math problem. Put the final answer in \\boxed{}.\n\nProblem: \n\nSolution:")
     return build_model(out / "base-model", corpus, seed=seed), paths
 

@@ -63,10 +63,26 @@ def save_validated(validation: Validation, data_dir: Path) -> None:
     (data_dir / "meta.json").write_text(json.dumps(meta, indent=2))
 
 
+def _token_column(dataset):
+    """The rows' ``input_ids`` as Arrow, through any indices mapping (``filter`` leaves the table as is)."""
+    return dataset.with_format("arrow")[:].column("input_ids")
+
+
 def _token_total(dataset) -> int:
     import pyarrow.compute as pc
 
-    return int(pc.sum(pc.list_value_length(dataset.data.column("input_ids"))).as_py() or 0)
+    return int(pc.sum(pc.list_value_length(_token_column(dataset))).as_py() or 0)
+
+
+def _token_sha256(dataset) -> str:
+    """A digest of every sequence (lengths, then ids), read from Arrow without Python lists."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    column = _token_column(dataset)
+    lengths = pc.list_value_length(column).to_numpy(zero_copy_only=False).astype(np.int64)
+    values = pc.list_flatten(column).to_numpy(zero_copy_only=False).astype(np.int64)
+    return hashlib.sha256(lengths.tobytes() + values.tobytes()).hexdigest()
 
 
 def check_base_model(name_or_path: str) -> None:
@@ -201,9 +217,7 @@ def train(args: argparse.Namespace) -> Path:
             "base_model": base_model,
             "config": meta["config"],
             "stats": meta["stats"],
-            "train_tokens_sha256": hashlib.sha256(
-                b"".join(bytes(str(ids), "ascii") for ids in train_ds["input_ids"])
-            ).hexdigest(),
+            "train_tokens_sha256": _token_sha256(train_ds),
             "world_size": state.num_processes,
             "final_train_loss": next(
                 (log["train_loss"] for log in reversed(trainer.state.log_history) if "train_loss" in log), None

@@ -147,3 +147,16 @@ def test_real_llama_tokenizer_pad_is_distinct_from_eos(llama_tokenizer):
     assert llama_tokenizer.eos_token == "<|end_of_text|>"
     assert llama_tokenizer.pad_token == "<|finetune_right_pad_id|>"
     assert str(llama_tokenizer_dir()).endswith("tokenizer")
+
+
+def test_token_totals_see_only_the_rows_a_filtered_dataset_keeps():
+    """The trainer-dataset guard must notice dropped rows even when datasets keeps them behind an index map."""
+    from datasets import Dataset
+
+    from grader.train import _token_sha256, _token_total
+
+    full = Dataset.from_dict({"input_ids": [[1, 2, 3], [4], [5, 6]]})
+    kept = full.filter(lambda row: len(row["input_ids"]) > 1)
+    assert (_token_total(full), _token_total(kept)) == (6, 5)
+    assert _token_sha256(kept) == _token_sha256(Dataset.from_dict({"input_ids": [[1, 2, 3], [5, 6]]}))
+    assert _token_sha256(kept) != _token_sha256(full)
