@@ -1,7 +1,7 @@
 """sft_config.yaml: the student's hyperparameters, typed and bounded by fixed code.
 
 Every key the student may set is declared once in ``FIELDS`` with its type, bounds and help;
-``load_config`` reports every problem at once (unknown or forbidden key, wrong type, value out
+``read_config`` reports every problem at once (unknown or forbidden key, wrong type, value out
 of bounds, YAML tags or aliases), each naming the key and what is allowed.
 """
 
@@ -15,7 +15,6 @@ from typing import Any
 
 import yaml
 
-from grader.errors import UserError
 
 CONFIG_NAME = "sft_config.yaml"
 MAX_CONFIG_BYTES = 64 * 1024
@@ -170,10 +169,7 @@ def _check_value(key: str, value: Any, spec: Field) -> tuple[Any, str | None]:
             return None, f"{key}: expected a non-empty string, got {value!r}"
     if spec.choices is not None and value not in spec.choices:
         return None, f"{key}: {value!r} is not one of {', '.join(map(str, spec.choices))}"
-    if spec.low is not None and (value < spec.low or (spec.low_open and value == spec.low)):
-        op = ">" if spec.low_open else ">="
-        return None, f"{key}: {value!r} is out of bounds (allowed: {op} {spec.low:g} and <= {spec.high:g})"
-    if spec.high is not None and value > spec.high:
+    if spec.low is not None and (value < spec.low or (spec.low_open and value == spec.low) or value > spec.high):
         op = ">" if spec.low_open else ">="
         return None, f"{key}: {value!r} is out of bounds (allowed: {op} {spec.low:g} and <= {spec.high:g})"
     return value, None
@@ -245,11 +241,3 @@ def read_config(path: str | os.PathLike[str]) -> tuple[TrainConfig, list[str]]:
     except UnicodeDecodeError as exc:
         return _DEFAULT, [f"{path}: not valid UTF-8 (byte {exc.start})"]
     return parse_config(text, source=str(path))
-
-
-def load_config(path: str | os.PathLike[str]) -> TrainConfig:
-    """Like ``read_config``, but any problem is a UserError (one line listing them all)."""
-    config, errors = read_config(path)
-    if errors:
-        raise UserError("; ".join(errors))
-    return config
