@@ -30,6 +30,7 @@ class EncodedSplit:
     input_ids: list[list[int]]
     prompt_lengths: list[int]
     count: int  # examples load_split produced; more than len(input_ids) when it overflowed
+    count_capped: bool = False  # load_split never ended: ``count`` is where counting stopped
 
     @property
     def lengths(self) -> list[int]:
@@ -72,4 +73,5 @@ def encode_split(
         input_ids=input_ids,
         prompt_lengths=[len(p) for p in prompts],
         count=split.count,
+        count_capped=split.count_capped,
     )

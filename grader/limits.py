@@ -40,10 +40,15 @@ def check_split(split: EncodedSplit, max_length: int) -> list[Violation]:
     if split.count == 0:
         found.append(Violation("no_examples", f"{where}: no examples", split.name, value=0, limit=limit))
     elif split.count > limit:
+        counted = (
+            f"at least {split.count:,} examples (counting stopped there)"
+            if split.count_capped
+            else f"{split.count:,} examples"
+        )
         found.append(
             Violation(
                 "too_many_examples",
-                f"{where}: {split.count:,} examples, limit {limit:,}",
+                f"{where}: {counted}, limit {limit:,}",
                 split.name,
                 value=split.count,
                 limit=limit,

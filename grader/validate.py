@@ -20,7 +20,7 @@ from grader.encode import EncodedSplit, encode_split
 from grader.errors import UserError
 from grader.jsonl import DataError
 from grader.limits import Violation, check_split
-from grader.materialize import Materialized, MaterializeError, Split, start_materialize
+from grader.materialize import Materialized, MaterializeError, start_materialize
 from grader.prompts import PromptFormat, TemplateError, prompt_format
 from grader.sandbox import Deadline, DeadlineExceeded, ForkedCallError, SandboxLimits, call_forked
 
@@ -199,14 +199,6 @@ def _timeout(deadline: Deadline, stage: str) -> Violation:
     return Violation("timeout", f"checking did not finish within {deadline.seconds:g} s (stopped while {stage})", limit=int(deadline.seconds))
 
 
-def _count_note(found: list[Violation], split: Split) -> list[Violation]:
-    """An endless load_split was counted only up to COUNT_CAP: say 'at least'."""
-    if not split.count_capped:
-        return found
-    exact, bound = f"{split.count:,} examples", f"at least {split.count:,} examples (counting stopped there)"
-    return [replace(v, message=v.message.replace(exact, bound)) if v.code == "too_many_examples" else v for v in found]
-
-
 def _materialize(pending, deadline: Deadline, tokenizer, base_model: str) -> tuple[Materialized | None, Any, list[Violation]]:
     """Load the tokenizer while the sandbox runs, then collect the sandbox's data."""
     found: list[Violation] = []
@@ -270,7 +262,7 @@ def validate_submission(
         for name, split in data.splits.items():
             encoded = encode_split(result.tokenizer, result.fmt, split, deadline)
             result.splits[name] = encoded
-            result.violations.extend(_count_note(check_split(encoded, config.max_length), split))
+            result.violations.extend(check_split(encoded, config.max_length))
             if tests is not None:
                 result.violations.extend(find_contamination(tests, name, split.file, split.problems, deadline))
     except DeadlineExceeded as exc:
