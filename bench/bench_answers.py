@@ -27,8 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from grader.answer_pool import get_pool  # noqa: E402
-from grader.answers import DEFAULT_MEMORY_MB, Verdict, _fast, extract_last_boxed, grade, grade_many  # noqa: E402
+from grader.answers.pool import get_pool  # noqa: E402
+from grader.answers.grade import DEFAULT_MEMORY_MB, Verdict, _fast, extract_last_boxed, grade, grade_many  # noqa: E402
 
 CASES = ROOT / "tests" / "data" / "answer_cases.jsonl"
 _spec = importlib.util.spec_from_file_location("make_answer_cases", ROOT / "tests" / "data" / "make_answer_cases.py")

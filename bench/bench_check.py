@@ -109,7 +109,7 @@ def profile_check(folder: Path, llama: str) -> None:
     import cProfile
     import pstats
 
-    from grader.validate import validate_submission
+    from grader.submission.validate import validate_submission
 
     profiler = cProfile.Profile()
     profiler.enable()
@@ -119,7 +119,7 @@ def profile_check(folder: Path, llama: str) -> None:
 
 
 def bench_decontam(rows: list[dict], n_test: int, seed: int = 1) -> dict:
-    from grader.decontam import TestSet, find_contamination
+    from grader.submission.decontam import TestSet, find_contamination
 
     rng = random.Random(seed)
     tests = [text(rng, 40) for _ in range(n_test)]
@@ -144,9 +144,9 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true", help="also profile check in-process (to stderr)")
     args = parser.parse_args()
 
-    from grader.prompts import prompt_format
+    from grader.submission.prompts import prompt_format
     from grader.tiny import llama_tokenizer_dir
-    from grader.validate import load_tokenizer
+    from grader.submission.validate import load_tokenizer
 
     llama = str(llama_tokenizer_dir())
     with tempfile.TemporaryDirectory(prefix="bench-check-") as tmp:

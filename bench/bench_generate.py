@@ -1,4 +1,4 @@
-"""Generation throughput of grader.generate: problems/s and output tokens/s, per backend and batch size.
+"""Generation throughput of grader.evaluation.generate: problems/s and output tokens/s, per backend and batch size.
 
 Every prompt generates exactly ``--new-tokens`` tokens (EOS is held back, ``fixed_length=True``), so
 backends and batch sizes do the same work. Prompts are the sample's held-out problems through the
@@ -44,7 +44,7 @@ def build_llama_1b(out: Path) -> Path:
     from transformers import AutoTokenizer, GenerationConfig, LlamaConfig, LlamaForCausalLM
 
     from grader.tiny import llama_tokenizer_dir
-    from grader.validate import ensure_pad_token
+    from grader.submission.validate import ensure_pad_token
 
     tokenizer = AutoTokenizer.from_pretrained(llama_tokenizer_dir())
     ensure_pad_token(tokenizer)
@@ -85,7 +85,7 @@ def measure(
     model: Path, prompts: list[list[int]], new_tokens: int, batch_size: int, backend: str, repeats: int
 ) -> dict:
     """Median of ``repeats`` runs (this machine is shared: one run can be slowed by a neighbour)."""
-    from grader.generate import generate
+    from grader.evaluation.generate import generate
 
     loads = []
     for _ in range(2):  # the first load also warms the page cache: the second is what each run pays
@@ -136,7 +136,7 @@ def main() -> int:
 
     from transformers import AutoTokenizer
 
-    from grader.prompts import encode_prompts, prompt_format
+    from grader.submission.prompts import encode_prompts, prompt_format
 
     with tempfile.TemporaryDirectory(prefix="bench-generate-") as tmp:
         model, problems = prepare(Path(tmp), args.llama_1b)

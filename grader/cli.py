@@ -13,9 +13,9 @@ import sys
 from grader.errors import UserError
 
 COMMANDS: dict[str, tuple[str, str]] = {
-    "check": ("grader.check", "validate a submission: config schema, sandboxed data, exact-token limits"),
-    "evaluate": ("grader.evaluate", "generate answers with a checkpoint on a problem set and score them"),
-    "score": ("grader.score", "score existing generations against reference answers (no model)"),
+    "check": ("grader.submission.check", "validate a submission: config schema, sandboxed data, exact-token limits"),
+    "evaluate": ("grader.evaluation.evaluate", "generate answers with a checkpoint on a problem set and score them"),
+    "score": ("grader.evaluation.score", "score existing generations against reference answers (no model)"),
     "demo": ("grader.demo", "the whole loop on the embedded tiny model, on CPU"),
 }
 

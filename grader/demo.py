@@ -43,10 +43,10 @@ def _step(n: int, text: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from grader.evaluate import evaluate
+    from grader.evaluation.evaluate import evaluate
     from grader.tiny import build_default
-    from grader.train import FINAL_DIR, train
-    from grader.validate import validate_submission
+    from grader.training.train import FINAL_DIR, train
+    from grader.submission.validate import validate_submission
 
     start = time.perf_counter()
     work = Path(args.workdir).resolve()

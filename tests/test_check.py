@@ -10,16 +10,16 @@ import time
 
 import pytest
 
-import grader.check
-import grader.train
-import grader.validate
+import grader.submission.check
+import grader.training.train
+import grader.submission.validate
 from grader.cli import main
-from grader.encode import encode_split
-from grader.materialize import Split
-from grader.prompts import prompt_format
-from grader.sandbox import Deadline, DeadlineExceeded, bubblewrap_path
+from grader.submission.encode import encode_split
+from grader.submission.materialize import Split
+from grader.submission.prompts import prompt_format
+from grader.submission.sandbox import Deadline, DeadlineExceeded, bubblewrap_path
 from grader.tiny import llama_tokenizer_dir
-from grader.validate import validate_submission
+from grader.submission.validate import validate_submission
 from tests.conftest import ROOT
 from tests.test_prompts import default_template
 
@@ -36,8 +36,8 @@ def run_check(capsys, *argv: str) -> tuple[int, str, str]:
 
 
 def test_check_and_training_run_the_same_pipeline():
-    assert grader.check.validate_submission is grader.validate.validate_submission
-    assert grader.train.validate_submission is grader.validate.validate_submission
+    assert grader.submission.check.validate_submission is grader.submission.validate.validate_submission
+    assert grader.training.train.validate_submission is grader.submission.validate.validate_submission
 
 
 def test_valid_submission_exits_0_with_the_pipelines_numbers(capsys, submission_factory, tiny_default):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.config import FIELDS, FORBIDDEN, parse_config, read_config
+from grader.submission.config import FIELDS, FORBIDDEN, parse_config, read_config
 from tests.conftest import ROOT
 
 

@@ -8,11 +8,11 @@ import time
 
 import pytest
 
-from grader.decontam import NGRAM, TestSet, find_contamination, normalize, words
+from grader.submission.decontam import NGRAM, TestSet, find_contamination, normalize, words
 from grader.errors import UserError
 from grader.jsonl import DataError
-from grader.sandbox import Deadline, DeadlineExceeded
-from grader.validate import read_test_set, validate_submission
+from grader.submission.sandbox import Deadline, DeadlineExceeded
+from grader.submission.validate import read_test_set, validate_submission
 
 TEST_PROBLEM = (
     "Let $f(x) = x^2 + 3x + 2$. Find the sum of all real numbers $x$ such that $f(f(x)) = 0$, "

@@ -14,12 +14,12 @@ from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from grader import answers
 from grader.cli import main
-from grader.encode import encode_split
+from grader.submission.encode import encode_split
 from grader.answers import Verdict
-from grader.evaluate import Item, checkpoint_prompts, summarize
-from grader.generate import Generation, vllm_available
-from grader.materialize import Split
-from grader.prompts import prompt_format
+from grader.evaluation.evaluate import Item, checkpoint_prompts, summarize
+from grader.evaluation.generate import Generation, vllm_available
+from grader.submission.materialize import Split
+from grader.submission.prompts import prompt_format
 from tests.test_prompts import default_template
 
 pytestmark = pytest.mark.xdist_group("evaluate")

@@ -1,4 +1,4 @@
-"""grader.generate on the real tiny Llama: greedy, left-padded batches, EOS handling, backend choice."""
+"""grader.evaluation.generate on the real tiny Llama: greedy, left-padded batches, EOS handling, backend choice."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from grader.errors import UserError
-from grader.generate import generate, resolve_backend, vllm_available
+from grader.evaluation.generate import generate, resolve_backend, vllm_available
 from grader.tiny import build_model
 
 pytestmark = pytest.mark.xdist_group("generate")

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pytest
 
-import grader.config
-import grader.limits
+import grader.submission.config
+import grader.submission.limits
 from grader.cli import main
-from grader.sandbox import SandboxLimits, _Cgroups, bubblewrap_path, start_confined
+from grader.submission.sandbox import SandboxLimits, _Cgroups, bubblewrap_path, start_confined
 from grader.tiny import llama_tokenizer_dir
 from tests.conftest import ROOT
 from tests.test_limits import solution_with_total
@@ -133,12 +133,12 @@ def test_reading_outside_the_submission_finds_nothing(capsys, tmp_path, tiny, ta
 
 
 def test_writes_outside_the_output_folder_all_fail(capsys, tmp_path, tiny):
-    kit_limits = ROOT / "grader" / "limits.py"
+    kit_limits = ROOT / "grader" / "submission" / "limits.py"
     before = kit_limits.read_bytes()
     escaped = tmp_path / "escaped.txt"
     folder = submission("write_outside", tmp_path)
     config_before = (folder / "sft_config.yaml").read_bytes()
-    targets = ["/kit/grader/limits.py", "/kit/grader/pwned.py", str(kit_limits), "/submission/sft_config.yaml", str(escaped)]
+    targets = ["/kit/grader/submission/limits.py", "/kit/grader/pwned.py", str(kit_limits), "/submission/sft_config.yaml", str(escaped)]
     (folder / "targets.json").write_text(json.dumps(targets))
     result = check(capsys, folder, base_model=tiny)
     assert result.code == 1
@@ -146,21 +146,21 @@ def test_writes_outside_the_output_folder_all_fail(capsys, tmp_path, tiny):
     assert violation["code"] == "data"
     message = violation["message"]
     assert "PermissionError: remount /kit/grader=errno 1;" in message  # no CAP_SYS_ADMIN in the sandbox
-    assert "/kit/grader/limits.py=OSError" in message and "/submission/sft_config.yaml=OSError" in message
+    assert "/kit/grader/submission/limits.py=OSError" in message and "/submission/sft_config.yaml=OSError" in message
     assert f"{escaped}=FileNotFoundError" in message and "=ok" not in message
     assert kit_limits.read_bytes() == before and not (ROOT / "grader" / "pwned.py").exists()
     assert not escaped.exists() and (folder / "sft_config.yaml").read_bytes() == config_before
 
 
 def test_patching_limits_and_trainer_at_import_has_no_effect(capsys, tmp_path, tiny):
-    before = (ROOT / "grader" / "limits.py").read_bytes()
+    before = (ROOT / "grader" / "submission" / "limits.py").read_bytes()
     result = check(capsys, submission("patch_limits", tmp_path), base_model=tiny)
     assert result.code == 1
     found = [(v["code"], v["split"], v.get("index"), v["limit"]) for v in result.violations]
     assert found == [("example_too_long", "train", 1, 2048), ("too_many_examples", "val", None, 100)]
     assert result.violations[1]["message"] == "val data (data/val.jsonl via sft_utils.load_split): 101 examples, limit 100"
-    assert grader.limits.COUNT_LIMITS == {"train": 100_000, "val": 100} and grader.config.MAX_TOKENS_PER_EXAMPLE == 2048
-    assert (ROOT / "grader" / "limits.py").read_bytes() == before
+    assert grader.submission.limits.COUNT_LIMITS == {"train": 100_000, "val": 100} and grader.submission.config.MAX_TOKENS_PER_EXAMPLE == 2048
+    assert (ROOT / "grader" / "submission" / "limits.py").read_bytes() == before
 
 
 def test_endless_loop_is_stopped_at_the_timeout(tmp_path, tiny):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from grader.config import MAX_TRAIN_EXAMPLES, MAX_VAL_EXAMPLES
+from grader.submission.config import MAX_TRAIN_EXAMPLES, MAX_VAL_EXAMPLES
 from grader.tiny import llama_tokenizer_dir
-from grader.validate import validate_submission
+from grader.submission.validate import validate_submission
 from tests.test_prompts import default_template
 
 LLAMA = str(llama_tokenizer_dir())
@@ -15,7 +15,7 @@ PROBLEM = "What is 1 + 1?"
 
 def solution_with_total(tokenizer, total: int) -> str:
     """A solution whose example (prompt + solution + EOS) is exactly ``total`` tokens."""
-    from grader.prompts import encode_prompts, prompt_format
+    from grader.submission.prompts import encode_prompts, prompt_format
 
     fmt = prompt_format(tokenizer, default_template())
     prompt = len(encode_prompts(tokenizer, fmt, [PROBLEM])[0])

@@ -6,7 +6,7 @@ import ast
 
 import pytest
 
-from grader.prompts import PROBES, TemplateError, check_problem_independent, encode_prompts, prompt_format
+from grader.submission.prompts import PROBES, TemplateError, check_problem_independent, encode_prompts, prompt_format
 from tests.conftest import ROOT
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.sandbox import SandboxLimits, bubblewrap_path, run_confined
+from grader.submission.sandbox import SandboxLimits, bubblewrap_path, run_confined
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.skipif(bubblewrap_path() is None, reason="bubblewrap cannot create namespaces here")

@@ -41,8 +41,8 @@ def test_trainer_masks_the_prompt_and_trains_eos(submission_factory, tiny_defaul
     """TRL's own label building on our pre-tokenized dataset: -100 on the prompt, solution + EOS kept."""
     from trl import SFTTrainer
 
-    from grader.train import save_validated, sft_config
-    from grader.validate import validate_submission
+    from grader.training.train import save_validated, sft_config
+    from grader.submission.validate import validate_submission
 
     rows = rows_of(tiny_default["train"], 8)
     sub = submission_factory(train_rows=rows, val_rows=rows[:2], config=TRAIN_CONFIG)
@@ -77,7 +77,7 @@ def test_python_sft_trains_a_checkpoint_that_stops(submission_factory, tiny_defa
 
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from grader.prompts import encode_prompts, prompt_format
+    from grader.submission.prompts import encode_prompts, prompt_format
 
     tok = AutoTokenizer.from_pretrained(final)
     model = AutoModelForCausalLM.from_pretrained(final)
@@ -153,7 +153,7 @@ def test_token_totals_see_only_the_rows_a_filtered_dataset_keeps():
     """The trainer-dataset guard must notice dropped rows even when datasets keeps them behind an index map."""
     from datasets import Dataset
 
-    from grader.train import _token_sha256, _token_total
+    from grader.training.train import _token_sha256, _token_total
 
     full = Dataset.from_dict({"input_ids": [[1, 2, 3], [4], [5, 6]]})
     kept = full.filter(lambda row: len(row["input_ids"]) > 1)

@@ -3,19 +3,19 @@
 Everything patched here lives in the sandbox's own process, which ends before the fixed code
 checks the data; the test expects the real limits to apply."""
 
-import grader.config
-import grader.limits
-import grader.train
-import grader.validate
+import grader.submission.config
+import grader.submission.limits
+import grader.training.train
+import grader.submission.validate
 
-grader.config.MAX_TOKENS_PER_EXAMPLE = 10**9
-grader.config.MAX_VAL_EXAMPLES = 10**9
-grader.limits.COUNT_LIMITS.update(train=10**9, val=10**9)
-grader.limits.check_split = lambda split, max_length: []
-grader.validate.check_split = lambda split, max_length: []
-grader.train.validate_submission = lambda *args, **kwargs: None
+grader.submission.config.MAX_TOKENS_PER_EXAMPLE = 10**9
+grader.submission.config.MAX_VAL_EXAMPLES = 10**9
+grader.submission.limits.COUNT_LIMITS.update(train=10**9, val=10**9)
+grader.submission.limits.check_split = lambda split, max_length: []
+grader.submission.validate.check_split = lambda split, max_length: []
+grader.training.train.validate_submission = lambda *args, **kwargs: None
 try:
-    with open("/kit/grader/limits.py", "a") as handle:
+    with open("/kit/grader/submission/limits.py", "a") as handle:
         handle.write("\nCOUNT_LIMITS = {'train': 10**9, 'val': 10**9}\n")
 except OSError:
     pass

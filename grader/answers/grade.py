@@ -3,12 +3,12 @@
 The course rule and every equivalence are documented in docs/grading.md. Work is split so that
 most verdicts never touch a CAS:
 
-1. :mod:`grader.answer_extract` finds the last box (no box, empty or unclosed box: wrong);
-2. :mod:`grader.answer_normalize` rewrites both answers to canonical LaTeX;
-3. :mod:`grader.answer_equiv` compares their structure with exact arithmetic
-   (:mod:`grader.answer_number`), settling almost every case in the calling process;
-4. what is left goes to killable sympy workers (:mod:`grader.answer_pool`,
-   :mod:`grader.answer_symbolic`) with a time and memory cap.
+1. :mod:`grader.answers.extract` finds the last box (no box, empty or unclosed box: wrong);
+2. :mod:`grader.answers.normalize` rewrites both answers to canonical LaTeX;
+3. :mod:`grader.answers.equiv` compares their structure with exact arithmetic
+   (:mod:`grader.answers.number`), settling almost every case in the calling process;
+4. what is left goes to killable sympy workers (:mod:`grader.answers.pool`,
+   :mod:`grader.answers.symbolic`) with a time and memory cap.
 
 Importing this module imports neither sympy nor torch.
 """
@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable
 
-from grader.answer_equiv import METHOD_NAMES, equivalent
-from grader.answer_extract import OK, extract_last_boxed, find_last_box
-from grader.answer_normalize import TooComplex, normalize
-from grader.answer_pool import OK as JOB_OK
-from grader.answer_pool import TIMEOUT as JOB_TIMEOUT
-from grader.answer_pool import get_pool
+from grader.answers.equiv import METHOD_NAMES, equivalent
+from grader.answers.extract import OK, extract_last_boxed, find_last_box
+from grader.answers.normalize import TooComplex, normalize
+from grader.answers.pool import OK as JOB_OK
+from grader.answers.pool import TIMEOUT as JOB_TIMEOUT
+from grader.answers.pool import get_pool
 
 __all__ = ["REASONS", "Verdict", "extract_last_boxed", "grade", "grade_many", "is_correct"]
 

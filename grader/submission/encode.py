@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import accumulate
 
-from grader.materialize import Split
-from grader.prompts import PromptFormat, encode_prompts, token_ids
-from grader.sandbox import Deadline
+from grader.submission.materialize import Split
+from grader.submission.prompts import PromptFormat, encode_prompts, token_ids
+from grader.submission.sandbox import Deadline
 
 # Text per batched tokenizer call. Chunks keep each call short enough for the deadline to be
 # checked often (a hostile split can hold gigabytes) and cost nothing measurable: every call

@@ -1,7 +1,7 @@
 """`python -m grader evaluate MODEL_DIR --data FILE`: generate with a checkpoint on a problem set, score it.
 
 Prompts come from the chat template saved with the checkpoint, through the same prompt function
-the trainer used (``grader.prompts``); no student code is imported. Outputs are scored by
+the trainer used (``grader.submission.prompts``); no student code is imported. Outputs are scored by
 ``grader.answers`` (last ``\\boxed{}`` against the reference). The per-item file holds no timing,
 so the same checkpoint on the same data gives byte-identical verdicts; timing goes to
 ``summary.json``. Both files are written atomically (temp file + rename), and ``summary.json``
@@ -24,10 +24,10 @@ from typing import Sequence
 
 from grader.answers import Verdict, grade_many
 from grader.errors import UserError
-from grader.generate import BACKENDS, Generation, default_batch_size, generate, resolve_backend
+from grader.evaluation.generate import BACKENDS, Generation, default_batch_size, generate, resolve_backend
 from grader.jsonl import DataError, iter_jsonl
-from grader.prompts import PromptFormat, encode_prompts
-from grader.validate import confined_check_problem_independent, confined_prompt_format
+from grader.submission.prompts import PromptFormat, encode_prompts
+from grader.submission.validate import confined_check_problem_independent, confined_prompt_format
 
 # Training examples are at most 2048 tokens of prompt + solution + EOS, so a model that learned
 # to stop writes solutions well inside 1024 new tokens; an output that does not stop costs the

@@ -41,7 +41,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-GRADER_DIR = Path(__file__).resolve().parent
+GRADER_DIR = Path(__file__).resolve().parent.parent  # the grader package (mounted whole: sft_utils.py may use grader.jsonl)
 SANDBOX_KIT = "/kit"  # PYTHONPATH inside the sandbox: /kit/grader is the fixed code
 SANDBOX_SUBMISSION = "/submission"
 SANDBOX_OUT = "/out"

@@ -16,10 +16,10 @@ import os
 import sys
 from pathlib import Path
 
-from grader.config import CONFIG_NAME, TrainConfig
+from grader.submission.config import CONFIG_NAME, TrainConfig
 from grader.errors import UserError
-from grader.sandbox import SandboxLimits
-from grader.validate import Validation, validate_submission
+from grader.submission.sandbox import SandboxLimits
+from grader.submission.validate import Validation, validate_submission
 
 FINAL_DIR = "final"  # checkpoints/final: the model that is evaluated
 DATA_DIR = "dataset"  # checkpoints/dataset: the validated token ids that were trained on
@@ -89,7 +89,7 @@ def check_base_model(name_or_path: str) -> None:
     """Fail with one line, before any trainer starts, when the base model's weights cannot be found."""
     from transformers import AutoConfig
 
-    from grader.validate import require_local_folder
+    from grader.submission.validate import require_local_folder
 
     require_local_folder(name_or_path)
     try:
@@ -181,7 +181,7 @@ def train(args: argparse.Namespace) -> Path:
     from transformers import GenerationConfig
     from trl import SFTTrainer
 
-    from grader.validate import load_tokenizer
+    from grader.submission.validate import load_tokenizer
 
     config = TrainConfig(**meta["config"])
     base_model = meta["base_model"]

@@ -20,8 +20,8 @@ import warnings
 from pathlib import Path
 
 from grader.errors import UserError
-from grader.sandbox import Deadline, SandboxLimits
-from grader.validate import Validation, validate_submission
+from grader.submission.sandbox import Deadline, SandboxLimits
+from grader.submission.validate import Validation, validate_submission
 
 DEFAULT_TIMEOUT = SandboxLimits.wall_seconds
 SPLITS = ("train", "val")

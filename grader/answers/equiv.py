@@ -2,7 +2,7 @@
 
 Comparison is three-valued: True, False, or None ("cannot tell without a CAS"). The main process
 compares with :func:`fast_atom_cmp` only; a None result is sent to a worker process, which runs the
-very same structural comparison with sympy behind the atom comparator (:mod:`grader.answer_symbolic`).
+very same structural comparison with sympy behind the atom comparator (:mod:`grader.answers.symbolic`).
 
 Rules (see docs/grading.md): tuples and intervals are ordered and their brackets must match; bare
 lists of solutions and ``\\{...\\}`` sets are unordered multisets; unions compare their parts
@@ -17,8 +17,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Callable
 
-from grader.answer_normalize import TooComplex
-from grader.answer_number import _GREEK, definitely_different, evaluate, plain_number_key
+from grader.answers.normalize import TooComplex
+from grader.answers.number import _GREEK, definitely_different, evaluate, plain_number_key
 
 EXACT, NUMERIC, SYMBOLIC = 0, 1, 2  # how a True verdict was reached, weakest evidence wins the label
 METHOD_NAMES = ("exact", "numeric", "symbolic")

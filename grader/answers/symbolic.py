@@ -21,7 +21,7 @@ from latex2sympy2_extended.latex2sympy2 import ConversionConfig, latex2sympy
 from math_verify.grader import should_treat_as_complex
 from sympy.core.relational import Relational
 
-from grader.answer_equiv import SYMBOLIC, Result, equivalent, fast_atom_cmp
+from grader.answers.equiv import SYMBOLIC, Result, equivalent, fast_atom_cmp
 
 _CONVERSION = ConversionConfig(lowercase_symbols=False)
 _DECIMAL = re.compile(r"(?<![\d.])(\d*)\.(\d*)(?:\\(?:overline|bar)\{(\d+)\})?")

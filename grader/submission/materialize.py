@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from grader.config import MAX_TOKENS_PER_EXAMPLE, MAX_TRAIN_EXAMPLES, MAX_VAL_EXAMPLES, TrainConfig
+from grader.submission.config import MAX_TOKENS_PER_EXAMPLE, MAX_TRAIN_EXAMPLES, MAX_VAL_EXAMPLES, TrainConfig
 from grader.errors import UserError
-from grader.sandbox import ConfinedProcess, Deadline, DeadlineExceeded, SandboxLimits, SandboxResult, start_confined
+from grader.submission.sandbox import ConfinedProcess, Deadline, DeadlineExceeded, SandboxLimits, SandboxResult, start_confined
 
 SPLIT_LIMITS = {"train": MAX_TRAIN_EXAMPLES, "val": MAX_VAL_EXAMPLES}
 COUNT_CAP = 10 * MAX_TRAIN_EXAMPLES + 1  # the worker stops counting here, so an endless generator ends
@@ -198,7 +198,7 @@ class PendingMaterialization:
         self.out = Path(self._tmp.name)
         self.out.chmod(0o777)  # the sandbox runs as another uid
         argv = [
-            sys.executable, "-m", "grader.sandbox_worker",
+            sys.executable, "-m", "grader.submission.sandbox_worker",
             "--train-file", config.train_file,
             "--val-file", config.val_file,
             "--max-train", str(SPLIT_LIMITS["train"]),

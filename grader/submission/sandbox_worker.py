@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 MODULE = "sft_utils"
-OUT_ENV = "GRADER_SANDBOX_OUT"  # set by grader.sandbox: the output folder as seen from inside
+OUT_ENV = "GRADER_SANDBOX_OUT"  # set by grader.submission.sandbox: the output folder as seen from inside
 
 
 class WorkerError(Exception):

@@ -5,7 +5,7 @@ thread, and a sympy call (or printing a sympy object) can run for minutes holdin
 separate process can always be killed. Each worker caps its address space (RLIMIT_AS), so a power
 tower that tries to allocate gigabytes fails inside the worker instead of taking the machine down.
 
-Workers are fresh interpreters (``python -m grader.answer_pool``), not forks: the parent may hold
+Workers are fresh interpreters (``python -m grader.answers.pool``), not forks: the parent may hold
 torch or CUDA state, and multiprocessing's spawn/forkserver would re-run the parent's ``__main__``
 (``python -m grader`` itself) in every worker. Jobs travel as pickles over two pipes.
 """
@@ -41,7 +41,7 @@ def _worker_main(jobs: Connection, results: Connection, memory_bytes: int) -> No
     warnings.simplefilter("ignore")
     if memory_bytes > 0:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-    from grader.answer_symbolic import symbolic_verdict
+    from grader.answers.symbolic import symbolic_verdict
 
     results.send(READY)
     while True:
@@ -70,7 +70,7 @@ class _Worker:
         res_r, res_w = os.pipe()
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (_ROOT, os.environ.get("PYTHONPATH")) if p))
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "grader.answer_pool", str(job_r), str(res_w), str(memory_bytes)],
+            [sys.executable, "-m", "grader.answers.pool", str(job_r), str(res_w), str(memory_bytes)],
             pass_fds=(job_r, res_w), env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
         )
         os.close(job_r)

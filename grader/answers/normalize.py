@@ -2,7 +2,7 @@
 
 Everything here is presentation that a fair human grader ignores: ``$``, ``\\left``/``\\right``,
 spacing commands, ``\\dfrac``, degree signs, ``\\%``, units and ``\\text{...}`` around a number,
-``{,}`` digit groups. What is left is compared by :mod:`grader.answer_equiv`. Every step is a
+``{,}`` digit groups. What is left is compared by :mod:`grader.answers.equiv`. Every step is a
 linear scan or a regex without nested quantifiers, so megabytes of input stay cheap.
 
 Pure-text answers (``\\text{Evelyn}``, ``\\text{(C)}``) become *text atoms* ``\\text{key}`` with a
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from grader.answer_extract import closing_brace
+from grader.answers.extract import closing_brace
 
 ROW = "\x01"  # stands for the LaTeX row separator ``\\`` while spacing commands are removed
 MAX_DEPTH = 64  # bracket nesting beyond this is not a real answer; refusing it keeps every step bounded

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from grader.jsonl import DataError, iter_jsonl
-from grader.limits import Violation
-from grader.sandbox import Deadline
+from grader.submission.limits import Violation
+from grader.submission.sandbox import Deadline
 
 NGRAM = 13
 _CHECK_EVERY = 4096  # problems between deadline checks

@@ -1,0 +1,1 @@
+"""A checkpoint answers a problem set: generation (vLLM or transformers), then scoring."""
