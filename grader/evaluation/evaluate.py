@@ -15,7 +15,6 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from pathlib import Path
 from typing import Sequence
 
 from grader.answers import Verdict, grade_many
+from grader.atomic import write_text_atomic
 from grader.errors import UserError
 from grader.evaluation.generate import BACKENDS, Generation, default_batch_size, generate, resolve_backend
 from grader.jsonl import DataError, iter_jsonl
@@ -156,20 +156,6 @@ def summarize(items: Sequence[Item], results: Sequence[Generation], verdicts: Se
     }
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    """Temp file in the same folder, fsync, rename: readers see the old file or the whole new one."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -230,8 +216,8 @@ def evaluate(
     out.mkdir(parents=True, exist_ok=True)
     # The old summary goes first and the new one comes last: a summary always describes the predictions beside it.
     (out / SUMMARY_NAME).unlink(missing_ok=True)
-    _write_atomic(out / PREDICTIONS_NAME, predictions)
-    _write_atomic(out / SUMMARY_NAME, json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+    write_text_atomic(out / PREDICTIONS_NAME, predictions)
+    write_text_atomic(out / SUMMARY_NAME, json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
     return summary
 
 

@@ -1,0 +1,144 @@
+"""Where a graded batch keeps everything: one folder ``DIR``, readable by ``status`` and ``report``.
+
+```
+DIR/
+  batch.json                      the batch's inputs: test set digest, base model, policy, kit versions
+  test.jsonl                      a frozen copy of the hidden test set (every stage reads this one)
+  baseline/                       the untrained base model on the test set (the report's reference line)
+    predictions.jsonl summary.json
+  grades.csv                      one row per submission (rewritten atomically after every change)
+  submissions/<id>/
+    state.json                    SubmissionState: status, error, per-stage times and attempts
+    snapshot/                     read-only copy of the submission; every later stage reads it
+    snapshot.json                 {relative path: sha256} of the snapshot
+    check.json                    check's report (the `check --json` schema) + trained-token estimate
+    dataset/                      the validated token ids (Arrow) + meta.json: what is trained
+    checkpoint/                   sft.py's output dir; the model is checkpoint/final
+    training_record.json          copied from the checkpoint: config, stats, digest, loss history
+    generations.jsonl             raw outputs on the hidden set (evaluate stage)
+    predictions.jsonl summary.json   graded outputs and scores (score stage; `evaluate`'s schema)
+    results.json                  Gradescope results
+    record.json                   reproducibility record (hashes, seed, versions, hardware, times)
+    logs/<stage>.log              each stage's full output
+```
+
+Every file is written atomically (``grader.atomic``); a stage's outputs are complete before
+``state.json`` says the stage is done, so whatever ``state.json`` says is there, is whole.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from grader.atomic import read_json, write_json_atomic
+
+STAGES = ("snapshot", "check", "train", "evaluate", "score")
+# Final statuses: each names what ended the submission's grading.
+FINAL = {
+    "graded": "trained, evaluated and scored",
+    "invalid": "the submission breaks a rule (check's violations)",
+    "over_budget": "the submission would train more tokens than the policy's compute budget",
+    "intake_failed": "the submission could not be taken in (unsafe or oversized zip, unreadable folder)",
+    "check_failed": "checking failed for a reason other than the submission's rules",
+    "train_failed": "training crashed (the log has the traceback)",
+    "eval_failed": "generation or scoring crashed",
+    "timeout": "a stage ran past its wall-time limit",
+}
+PENDING, RUNNING = "pending", "running"
+# grades.csv, in this order; ``<stage>_seconds`` for every stage.
+GRADE_COLUMNS = (
+    "id", "status", "accuracy", "correct", "total", "trained_tokens", "final_train_loss",
+    *(f"{stage}_seconds" for stage in STAGES), "error",
+)  # fmt: skip
+ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$")
+
+
+@dataclass
+class StageState:
+    state: str = PENDING  # pending | running | done | failed
+    attempts: int = 0
+    started: float | None = None  # time.time()
+    seconds: float | None = None
+    error: str | None = None
+    host: str | None = None
+
+
+@dataclass
+class SubmissionState:
+    id: str
+    status: str = PENDING  # pending | running | one of FINAL
+    error: str | None = None  # one line, for failures
+    stages: dict[str, StageState] = field(default_factory=lambda: {s: StageState() for s in STAGES})
+    values: dict[str, Any] = field(default_factory=dict)  # accuracy, correct, total, trained_tokens, ...
+
+    @property
+    def final(self) -> bool:
+        return self.status in FINAL
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> SubmissionState:
+        stages = {s: StageState(**data.get("stages", {}).get(s, {})) for s in STAGES}
+        return cls(data["id"], data.get("status", PENDING), data.get("error"), stages, data.get("values", {}))
+
+
+@dataclass(frozen=True)
+class SubmissionPaths:
+    root: Path
+
+    @property
+    def id(self) -> str:
+        return self.root.name
+
+    state = property(lambda self: self.root / "state.json")
+    snapshot = property(lambda self: self.root / "snapshot")
+    manifest = property(lambda self: self.root / "snapshot.json")
+    check = property(lambda self: self.root / "check.json")
+    dataset = property(lambda self: self.root / "dataset")
+    checkpoint = property(lambda self: self.root / "checkpoint")
+    model = property(lambda self: self.root / "checkpoint" / "final")
+    training_record = property(lambda self: self.root / "training_record.json")
+    generations = property(lambda self: self.root / "generations.jsonl")
+    predictions = property(lambda self: self.root / "predictions.jsonl")
+    summary = property(lambda self: self.root / "summary.json")
+    results = property(lambda self: self.root / "results.json")
+    record = property(lambda self: self.root / "record.json")
+    logs = property(lambda self: self.root / "logs")
+
+    def log(self, stage: str) -> Path:
+        return self.logs / f"{stage}.log"
+
+    def read_state(self) -> SubmissionState:
+        data = read_json(self.state)
+        return SubmissionState(self.id) if data is None else SubmissionState.from_json(data)
+
+    def write_state(self, state: SubmissionState) -> None:
+        write_json_atomic(self.state, state.to_json())
+
+
+@dataclass(frozen=True)
+class BatchPaths:
+    root: Path
+
+    batch = property(lambda self: self.root / "batch.json")
+    test = property(lambda self: self.root / "test.jsonl")
+    baseline = property(lambda self: self.root / "baseline")
+    grades = property(lambda self: self.root / "grades.csv")
+    submissions_dir = property(lambda self: self.root / "submissions")
+
+    def submission(self, submission_id: str) -> SubmissionPaths:
+        return SubmissionPaths(self.submissions_dir / submission_id)
+
+    def submission_ids(self) -> list[str]:
+        """Every submission taken in, sorted (the gradebook's order)."""
+        if not self.submissions_dir.is_dir():
+            return []
+        return sorted(p.name for p in self.submissions_dir.iterdir() if p.is_dir() and ID_PATTERN.match(p.name))
+
+    def states(self) -> list[SubmissionState]:
+        return [self.submission(i).read_state() for i in self.submission_ids()]
