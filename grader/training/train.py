@@ -222,6 +222,7 @@ def train(args: argparse.Namespace) -> Path:
             "final_train_loss": next(
                 (log["train_loss"] for log in reversed(trainer.state.log_history) if "train_loss" in log), None
             ),
+            "log_history": trainer.state.log_history,  # loss / eval_loss per logging step: the feedback's curves
         }
         (final / RECORD_NAME).write_text(json.dumps(record, indent=2))
         print(f"saved: {final}")
