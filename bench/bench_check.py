@@ -12,6 +12,10 @@ Then decontamination alone: 100,000 training problems against 5,000 test problem
 
   python bench/bench_check.py                     # the full measurement (about 2 minutes)
   python bench/bench_check.py --examples 20000 --profile   # where check's time goes (cProfile)
+  python bench/bench_check.py --memory            # peak RSS of check's own process (about 10 minutes):
+      a valid maximal submission (100,000 examples of exactly 2048 tokens; goal <= 2 GB) and an
+      oversize token-dense one (~1.5 GB of text, every example far over the limit; its violations
+      must come back in bounded memory and time)
 
 One JSON line per measurement goes to stdout, then a Markdown table for docs/benchmarks.md.
 """
@@ -25,6 +29,7 @@ import os
 import platform
 import random
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -137,12 +142,89 @@ def bench_decontam(rows: list[dict], n_test: int, seed: int = 1) -> dict:
     }  # fmt: skip
 
 
+MEASURED_CHECK = (
+    "import json, resource, sys\n"
+    "from grader.cli import main\n"
+    "rc = main(sys.argv[1:])\n"
+    "print(json.dumps({'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}), file=sys.stderr)\n"
+    "sys.exit(rc)\n"
+)
+
+
+def check_memory(folder: Path, llama: str) -> dict:
+    """check as its own process; the peak RSS of that process alone (the sandbox is another process)."""
+    wall = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-c", MEASURED_CHECK, "check", str(folder), "--json", "--base-model", llama],
+        cwd=ROOT, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    wall = time.perf_counter() - wall
+    peak = json.loads(proc.stderr.strip().splitlines()[-1])["peak_rss_mb"]
+    report = json.loads(proc.stdout) if proc.stdout.strip() else {"stderr": proc.stderr[-2000:]}
+    codes: dict[str, int] = {}
+    for v in report.get("violations", []):
+        codes[v["code"]] = codes.get(v["code"], 0) + 1
+    return {"exit": proc.returncode, "seconds": round(wall, 1), "peak_rss_mb": round(peak), "violations": codes,
+            "train": report.get("train")}  # fmt: skip
+
+
+def write_rows(folder: Path, rows, val_rows: list[dict]) -> int:
+    """The kit's sft_utils.py and config over the given rows; the bytes of the training file."""
+    (folder / "data").mkdir(parents=True)
+    (folder / "sft_utils.py").write_text((ROOT / "sft_utils.py").read_text())
+    (folder / "sft_config.yaml").write_text((ROOT / "sft_config.yaml").read_text())
+    with open(folder / "data" / "train.jsonl", "w", encoding="utf-8") as handle:
+        handle.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+    with open(folder / "data" / "val.jsonl", "w", encoding="utf-8") as handle:
+        handle.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in val_rows)
+    return (folder / "data" / "train.jsonl").stat().st_size
+
+
+def memory_bench(llama: str, examples: int) -> dict:
+    from grader.submission.prompts import encode_prompts, prompt_format
+    from grader.submission.validate import load_tokenizer
+
+    tokenizer = load_tokenizer(llama)
+    fmt = prompt_format(tokenizer, default_template())
+    rng = random.Random(0)
+    problems = [text(rng, 32).strip() for _ in range(examples)]
+    prompt_lengths = [len(p) for p in encode_prompts(tokenizer, fmt, problems)]
+    # ' a' is one Llama 3 token however often it repeats; the default sft_utils adds the leading space
+    maximal = ({"problem": p, "solution": "a" + " a" * (2048 - n - 2)} for p, n in zip(problems, prompt_lengths))
+    dense_rng = random.Random(1)
+
+    def dense(n_chars: int) -> str:  # CJK words and digits: well over one token a character
+        words = ("".join(chr(0x4E00 + dense_rng.randrange(20000)) for _ in range(dense_rng.randint(2, 8))) for _ in range(n_chars // 6))
+        return " ".join(words)
+
+    oversize = ({"problem": p, "solution": dense(5000)} for p in problems)
+    out = {}
+    with tempfile.TemporaryDirectory(prefix="bench-check-memory-") as tmp:
+        for name, rows in (("maximal_valid", maximal), ("oversize_dense", oversize)):
+            folder = Path(tmp) / name
+            size = write_rows(folder, rows, [{"problem": "What is 1 + 1?", "solution": "2"}] * 100)
+            out[name] = {"train_file_mb": round(size / 2**20), **check_memory(folder, llama)}
+            print(json.dumps({name: out[name]}), flush=True)
+            shutil.rmtree(folder)
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--examples", type=int, default=100_000)
     parser.add_argument("--test-problems", type=int, default=5000)
     parser.add_argument("--profile", action="store_true", help="also profile check in-process (to stderr)")
+    parser.add_argument("--memory", action="store_true", help="peak RSS of check on a maximal and an oversize submission")
     args = parser.parse_args()
+
+    if args.memory:
+        from grader.tiny import llama_tokenizer_dir
+
+        results = memory_bench(str(llama_tokenizer_dir()), args.examples)
+        print("\n| submission | train file | exit | seconds | peak RSS of check | violations |\n| --- | ---: | ---: | ---: | ---: | --- |")
+        for name, r in results.items():
+            print(f"| {name} | {r['train_file_mb']:,} MB | {r['exit']} | {r['seconds']} | {r['peak_rss_mb']:,} MB | {r['violations']} |")
+        return 0
 
     from grader.submission.prompts import prompt_format
     from grader.tiny import llama_tokenizer_dir

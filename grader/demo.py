@@ -62,22 +62,20 @@ def run(args: argparse.Namespace) -> int:
         shutil.copy(data[split], submission / "data" / f"{split}.jsonl")
 
     _step(2, "checking the submission: sandboxed sft_utils.py, exact-token limits")
-    validation = validate_submission(submission, base_model=str(base_model))
+    validation = validate_submission(submission, base_model=str(base_model), data_dir=work / "validated")
     if not validation.ok:
         raise UserError("the demo submission is invalid: " + "; ".join(v.message for v in validation.violations))
     print(f"ok: {json.dumps(validation.stats())} (sandbox: {validation.confinement})", file=sys.stderr)
 
     _step(3, "scoring the untrained model on the held-out sample")
-    untrained = work / "untrained"
-    shutil.copytree(base_model, untrained)
-    validation.tokenizer.chat_template = validation.chat_template
-    validation.tokenizer.save_pretrained(untrained)
-    before = evaluate(untrained, data["test"], work / "eval-before", max_new_tokens=MAX_NEW_TOKENS)
+    before = evaluate(
+        base_model, data["test"], work / "eval-before", max_new_tokens=MAX_NEW_TOKENS, format_dir=validation.data_dir
+    )
 
-    _step(4, "training (the code sft.py runs)")
+    _step(4, "training (the code sft.py runs, on the ids step 2 validated)")
     train_args = argparse.Namespace(
         submission=str(submission), config=None, base_model=str(base_model),
-        output_dir=str(work / "checkpoints"), sandbox_timeout=600.0,
+        output_dir=str(work / "checkpoints"), sandbox_timeout=600.0, validated=str(validation.data_dir),
     )  # fmt: skip
     checkpoint = train(train_args)
     assert checkpoint == work / "checkpoints" / FINAL_DIR

@@ -14,8 +14,7 @@ import grader.submission.check
 import grader.training.train
 import grader.submission.validate
 from grader.cli import main
-from grader.submission.encode import encode_split
-from grader.submission.materialize import Split
+from grader.submission.encode import read_ids
 from grader.submission.prompts import prompt_format
 from grader.submission.sandbox import Deadline, DeadlineExceeded, bubblewrap_path
 from grader.tiny import llama_tokenizer_dir
@@ -25,7 +24,9 @@ from tests.test_prompts import default_template
 
 LLAMA = str(llama_tokenizer_dir())
 ROWS = [{"problem": f"What is {i} + 2?", "solution": f"{i} + 2 = {i + 2}, so $\\boxed{{{i + 2}}}$."} for i in range(6)]
-TOP_LEVEL = {"ok", "submission", "base_model", "sandbox", "seconds", "train", "val", "violations", "notes"}
+TOP_LEVEL = {
+    "ok", "submission", "base_model", "sandbox", "seconds", "train", "val", "trained_tokens", "world_size", "violations", "notes",
+}  # fmt: skip
 
 
 def run_check(capsys, *argv: str) -> tuple[int, str, str]:
@@ -71,12 +72,13 @@ def test_every_violation_is_reported_once_one_per_line(capsys, submission_factor
     assert lines[0].startswith(f"check {sub} (sandbox: ")
     assert lines[1].startswith("train: 4 examples; tokens max 50, p50 ")
     assert lines[2].startswith("val: 101 examples; tokens max ")
-    assert lines[3] == "FAILED: 4 violations"
-    assert [line.split(":")[0] for line in lines[4:]] == ["config", "example_too_long", "example_too_long", "too_many_examples"]
-    assert "key 'output_dir' is not allowed" in lines[4]
-    assert "example 1: 50 tokens" in lines[5] and "limit 49 (max_length in sft_config.yaml)" in lines[5]
-    assert "example 3: 50 tokens" in lines[6]
-    assert lines[7] == "too_many_examples: val data (data/val.jsonl via sft_utils.load_split): 101 examples, limit 100"
+    assert lines[3].startswith("training: ") and lines[3].endswith(" tokens with this config (prompt + solution, all epochs)")
+    assert lines[4] == "FAILED: 4 violations"
+    assert [line.split(":")[0] for line in lines[5:]] == ["config", "example_too_long", "example_too_long", "too_many_examples"]
+    assert "key 'output_dir' is not allowed" in lines[5]
+    assert "example 1: 50 tokens" in lines[6] and "limit 49 (max_length in sft_config.yaml)" in lines[6]
+    assert "example 3: 50 tokens" in lines[7]
+    assert lines[8] == "too_many_examples: val data (data/val.jsonl via sft_utils.load_split): 101 examples, limit 100"
     code, out, _ = run_check(capsys, str(sub), "--json", "--base-model", LLAMA)
     violations = json.loads(out)["violations"]
     assert violations[1] == {
@@ -148,26 +150,48 @@ def test_timeout_bounds_the_whole_run(capsys, submission_factory):
     assert code == 1 and violation["code"] == "timeout"
 
 
-def test_tokens_are_exactly_the_plain_tokenizer_calls(llama_tokenizer):
-    """The fast path (Rust batch call, chunks) gives the ids a plain transformers call gives."""
+def test_saved_tokens_are_exactly_the_plain_tokenizer_calls(submission_factory, llama_tokenizer, tmp_path, monkeypatch):
+    """What `check --save` writes (and sft.py trains) is the plain tokenizer's ids, whatever the chunking."""
     tokenizer = llama_tokenizer
     fmt = prompt_format(tokenizer, default_template())
     problems = ["What is 1 + 1?", "  spaced\tout\n", "Émile's 数学 problem <|eot_id|> with a special-token string", "x" * 3000]
     solutions = [" 2", "\n\nSolution: $\\boxed{3}$", " <|end_of_text|> literal", " y" * 500]
-    split = Split("train", "data/train.jsonl", problems, solutions, len(problems))
-    encoded = encode_split(tokenizer, fmt, split)
-    assert encode_split(tokenizer, fmt, split, chunk_chars=10).input_ids == encoded.input_ids  # chunks change nothing
-    for ids, problem, solution in zip(encoded.input_ids, problems, solutions):
-        prompt = tokenizer(fmt.render(problem), add_special_tokens=False)["input_ids"]
-        prompt = prompt if prompt[:1] == [fmt.bos_id] else [fmt.bos_id, *prompt]
-        assert ids == prompt + tokenizer(solution, add_special_tokens=False)["input_ids"] + [fmt.eos_id]
+    verbatim = f"from grader.jsonl import read_jsonl\nCHAT_TEMPLATE = {default_template()!r}\n" \
+        "def load_split(split, path):\n    return read_jsonl(path)\n"  # fmt: skip
+    rows = [{"problem": p, "solution": s} for p, s in zip(problems, solutions)]
+    sub = submission_factory(train_rows=rows, val_rows=ROWS, sft_utils=verbatim)
+    first = validate_submission(sub, base_model=LLAMA, tokenizer=tokenizer, data_dir=tmp_path / "a")
+    assert first.ok and first.data_dir == tmp_path / "a"
+    monkeypatch.setattr(grader.submission.validate, "CHUNK_CHARS", 10)  # one example per tokenizer call
+    second = validate_submission(sub, base_model=LLAMA, tokenizer=tokenizer, data_dir=tmp_path / "b")
+    ids = read_ids(tmp_path / "a" / "train.arrow")
+    assert ids == read_ids(tmp_path / "b" / "train.arrow")
+    plain = lambda text: tokenizer(text, add_special_tokens=False)["input_ids"]  # noqa: E731
+    for seq, problem, solution in zip(ids, problems, solutions):
+        assert seq == [fmt.bos_id, *plain(fmt.prefix.removeprefix(tokenizer.bos_token)), *plain(problem),
+                       *plain(fmt.suffix), *plain(solution), fmt.eos_id]  # fmt: skip
+    assert first.splits["train"].lengths.tolist() == [len(seq) for seq in ids]
 
 
-def test_expired_deadline_stops_tokenizing(llama_tokenizer):
+def test_nothing_is_saved_for_an_invalid_submission(submission_factory, tmp_path, capsys):
+    sub = submission_factory(train_rows=ROWS, val_rows=ROWS)
+    save = tmp_path / "saved"
+    code, out, _ = run_check(capsys, str(sub), "--json", "--base-model", LLAMA, "--save", str(save))
+    assert code == 0 and sorted(p.name for p in save.iterdir()) == ["meta.json", "prompt_format.json", "train.arrow", "val.arrow"]
+    (sub / "sft_config.yaml").write_text("max_length: 5\n")
+    code, out, _ = run_check(capsys, str(sub), "--json", "--base-model", LLAMA, "--save", str(save))
+    assert code == 1 and list(save.iterdir()) == []  # the earlier valid run's files are gone too
+
+
+def test_expired_deadline_stops_tokenizing(llama_tokenizer, submission_factory):
+    from grader.submission.validate import _SplitRun
+
     fmt = prompt_format(llama_tokenizer, default_template())
-    split = Split("train", "data/train.jsonl", ["p"], ["s"], 1)
+    run = _SplitRun(source=None, tokenizer=llama_tokenizer, fmt=fmt, max_length=2048, tests=None, sink=None)  # type: ignore[arg-type]
+    run.source = type("S", (), {"name": "train", "file": "data/train.jsonl"})()
+    run.add(0, "p", "s", Deadline())
     with pytest.raises(DeadlineExceeded, match="tokenizing the 'train' examples"):
-        encode_split(llama_tokenizer, fmt, split, Deadline(at=0.0, seconds=1))
+        run.flush(Deadline(at=0.0, seconds=1))
 
 
 @pytest.mark.skipif(bubblewrap_path() is None, reason="bubblewrap cannot create namespaces here")

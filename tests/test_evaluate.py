@@ -13,13 +13,12 @@ import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from grader import answers
-from grader.cli import main
-from grader.submission.encode import encode_split
 from grader.answers import Verdict
+from grader.cli import main
 from grader.evaluation.evaluate import Item, checkpoint_prompts, summarize
 from grader.evaluation.generate import Generation, vllm_available
-from grader.submission.materialize import Split
-from grader.submission.prompts import prompt_format
+from grader.submission.encode import encode_examples
+from grader.submission.prompts import FORMAT_NAME, prompt_format, write_format
 from tests.test_prompts import default_template
 
 pytestmark = pytest.mark.xdist_group("evaluate")
@@ -37,8 +36,8 @@ def train_briefly(base: Path, train_file: Path, out: Path, template: str, steps:
     on this sample; 30 are not enough)."""
     tokenizer = AutoTokenizer.from_pretrained(base)
     rows = read_rows(train_file)
-    split = Split("train", str(train_file), [r["problem"] for r in rows], [r["solution"] for r in rows], len(rows))
-    encoded = encode_split(tokenizer, prompt_format(tokenizer, template), split)
+    fmt = prompt_format(tokenizer, template)
+    encoded = encode_examples(tokenizer, fmt, [r["problem"] for r in rows], [r["solution"] for r in rows])
     model = AutoModelForCausalLM.from_pretrained(base)
     torch.manual_seed(0)
     optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
@@ -60,6 +59,7 @@ def train_briefly(base: Path, train_file: Path, out: Path, template: str, steps:
     model.save_pretrained(out)
     tokenizer.chat_template = template
     tokenizer.save_pretrained(out)
+    write_format(out, fmt)  # what sft.py records: evaluation needs nothing else to build prompts
     return out
 
 
@@ -105,7 +105,9 @@ def test_end_to_end_writes_graded_items_and_summary(checkpoint, data_file, tmp_p
         capsys, checkpoint, "--data", data_file, "--out", out, "--max-new-tokens", MAX_NEW
     )
     assert rc == 0, stderr
-    assert sorted(p.name for p in out.iterdir()) == ["predictions.jsonl", "summary.json"]  # no temp files left
+    assert sorted(p.name for p in out.iterdir()) == [
+        "generation.json", "generations.jsonl", "predictions.jsonl", "summary.json",
+    ]  # no temp files left  # fmt: skip
     inputs, rows = read_rows(data_file), read_rows(out / "predictions.jsonl")
     summary = json.loads((out / "summary.json").read_text())
 
@@ -150,12 +152,11 @@ def test_end_to_end_writes_graded_items_and_summary(checkpoint, data_file, tmp_p
 
 
 def test_training_prompt_equals_grading_prompt(checkpoint, tiny_default):
-    """The trainer's sequence (student template, encode_split) starts with exactly the ids evaluate sends."""
+    """The trainer's sequence (student template, encode_examples) starts with exactly the ids evaluate sends."""
     rows = read_rows(tiny_default["test"])
     problems, solutions = [r["problem"] for r in rows], [r["solution"] for r in rows]
     tokenizer = AutoTokenizer.from_pretrained(tiny_default["base_model"])
-    split = Split("val", "test.jsonl", problems, solutions, len(rows))
-    training = encode_split(tokenizer, prompt_format(tokenizer, default_template()), split)
+    training = encode_examples(tokenizer, prompt_format(tokenizer, default_template()), problems, solutions)
     _, grading = checkpoint_prompts(checkpoint, problems)
     assert len(grading) == len(rows)
     for sequence, prompt_length, prompt in zip(training.input_ids, training.prompt_lengths, grading):
@@ -177,36 +178,28 @@ def test_two_runs_give_byte_identical_predictions(checkpoint, data_file, tmp_pat
 @pytest.mark.parametrize(
     "template",
     [
-        # caught on the probe problems
-        "{% if 'geometry' in messages[0]['content'] %}Draw a figure. {% endif %}"
+        # Raises with the hidden problem's text on problems the probes do not resemble.
+        "{% if 'marbles' in messages[0]['content'] %}{{ raise_exception(messages[0]['content']) }}{% endif %}"
         "Problem: {{ messages[0]['content'] }}\nSolution:",
-        # caught only on the real problems: no probe mentions marbles, every test file here does
-        "{% if 'marbles' in messages[0]['content'] %}Count them. {% endif %}"
-        "Problem: {{ messages[0]['content'] }}\nSolution:",
+        # Stalls for hours on them.
+        "{% if 'marbles' in messages[0]['content'] %}{% for i in range(100000) %}{% for j in range(100000) %}"
+        "{% endfor %}{% endfor %}{% endif %}Q: {{ messages[0]['content'] }}\nA:",
+        # Depends on the clock.
+        "{{ strftime_now('%Y-%m-%d %H:%M:%S') * 100000 }}Q: {{ messages[0]['content'] }}",
     ],
 )
-def test_template_branching_on_the_problem_is_rejected(checkpoint, data_file, tmp_path, capsys, template):
+def test_the_checkpoints_template_never_runs_on_the_hidden_problems(checkpoint, data_file, tmp_path, capsys, template):
+    """Prompts come from the recorded format: a hostile template in the checkpoint changes nothing."""
     assert "marbles" in data_file.read_text()
-    model = clone(checkpoint, tmp_path / "branching", template)
-    rc, _, stderr = evaluate_cli(capsys, model, "--data", data_file, "--out", tmp_path / "out")
-    assert rc == 1
-    assert stderr.startswith("error: CHAT_TEMPLATE must not depend on the problem's content")
-    assert stderr.count("\n") == 1
-    assert not (tmp_path / "out").exists()
-
-
-def test_template_that_is_slow_on_one_hidden_problem_is_contained(checkpoint, data_file, tmp_path, capsys):
-    """Rendering happens in a confined child: a template that stalls on 'marbles' is stopped, not waited for."""
-    slow = (
-        "{% if 'marbles' in messages[0]['content'] %}{% for i in range(100000) %}{% for j in range(100000) %}"
-        "{% endfor %}{% endfor %}{% endif %}Q: {{ messages[0]['content'] }}\nA:"
-    )
-    model = clone(checkpoint, tmp_path / "slow", slow)
+    rc, _, stderr = evaluate_cli(capsys, checkpoint, "--data", data_file, "--out", tmp_path / "ref", "--max-new-tokens", 8)
+    assert rc == 0, stderr
+    model = clone(checkpoint, tmp_path / "hostile", template)
     start = time.monotonic()
-    rc, _, stderr = evaluate_cli(capsys, model, "--data", data_file, "--out", tmp_path / "out")
-    assert rc == 1 and time.monotonic() - start < 40
-    assert stderr.startswith("error: CHAT_TEMPLATE: rendering the problems did not finish within")
-    assert not (tmp_path / "out").exists()
+    rc, _, stderr = evaluate_cli(capsys, model, "--data", data_file, "--out", tmp_path / "out", "--max-new-tokens", 8)
+    assert rc == 0, stderr
+    assert time.monotonic() - start < 60
+    assert "marbles" not in stderr
+    assert read_rows(tmp_path / "out" / "predictions.jsonl") == read_rows(tmp_path / "ref" / "predictions.jsonl")
 
 
 def test_model_that_never_emits_eos_is_reported_as_never_stopped(checkpoint, data_file, tmp_path, capsys):
@@ -250,7 +243,8 @@ GOOD = '{"id": "a", "problem": "What is 1 + 1?", "answer": "2"}\n'
     "case, expected",
     [
         ("missing-model", "model folder not found"),
-        ("no-template", "the checkpoint has no chat template"),
+        ("no-format", "no prompt_format.json (the prompt format validated for this model)"),
+        ("other-format", "prompt_format.json does not match the format recorded in training_record.json"),
         ("empty-data", "no problems (the file is empty)"),
         ("bad-json", "line 3: invalid JSON"),
         ("no-answer", "line 2: missing field 'answer'"),
@@ -262,8 +256,12 @@ def test_user_mistakes_fail_with_one_line(checkpoint, tmp_path, capsys, case, ex
     model, data = checkpoint, write(tmp_path / "data.jsonl", GOOD)
     if case == "missing-model":
         model = tmp_path / "nowhere"
-    elif case == "no-template":
-        model = clone(checkpoint, tmp_path / "plain", None)
+    elif case == "no-format":
+        model = clone(checkpoint, tmp_path / "plain")
+        (model / FORMAT_NAME).unlink()
+    elif case == "other-format":  # the format of another template put in the checkpoint after training
+        model = clone(checkpoint, tmp_path / "swapped")
+        (model / "training_record.json").write_text(json.dumps({"prompt_format_sha256": "0" * 64}))
     elif case == "empty-data":
         write(data, "\n")
     elif case == "bad-json":

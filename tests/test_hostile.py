@@ -364,3 +364,23 @@ def test_config_symlink_out_of_the_folder_is_not_followed(capsys, tmp_path, tiny
     assert violation["code"] == "config"
     assert violation["message"].endswith("sft_config.yaml: a symbolic link to '/etc/passwd', outside the submission folder")
     assert "root:" not in result.out + result.err
+
+
+def test_the_sandbox_looks_the_same_to_check_and_to_training(capsys, tmp_path, tiny):
+    """env_probe hashes everything it can observe (environment, rlimits, mounts, ids, cgroup caps)
+    into its data: check (with a short --timeout) and sft.py must hand it identical inputs."""
+    from grader.submission.encode import read_ids
+
+    folder = submission("env_probe", tmp_path)
+    (folder / "sft_config.yaml").write_text("max_steps: 1\neval_strategy: 'no'\ngradient_checkpointing: false\n")
+    result = check(capsys, folder, "--save", str(tmp_path / "checked"), base_model=tiny, timeout=50)
+    assert result.code == 0, result.out
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "sft.py"), "--base-model", tiny], cwd=folder, capture_output=True, text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    checked, trained = read_ids(tmp_path / "checked" / "train.arrow"), read_ids(folder / "checkpoints" / "dataset" / "train.arrow")
+    assert len(checked) == len(trained) == 9
+    assert checked[-1] == trained[-1]  # the observation, hashed into the last problem
+    assert checked == trained

@@ -85,5 +85,23 @@ def test_nothing_is_truncated_or_dropped(submission_factory, llama_tokenizer):
     long = solution_with_total(llama_tokenizer, 3000).strip()
     rows = [{"problem": PROBLEM, "solution": long}] * 3 + [{"problem": PROBLEM, "solution": "ok"}]
     result = validate_submission(submission_factory(train_rows=rows, val_rows=rows[-1:]), base_model=LLAMA)
-    assert result.splits["train"].lengths[:3] == [3000] * 3
+    assert result.splits["train"].lengths[:3].tolist() == [3000] * 3
     assert [v.index for v in result.violations] == [0, 1, 2]  # every violation, not just the first
+
+
+def test_oversize_examples_are_rejected_without_tokenizing_them_whole(submission_factory, llama_tokenizer):
+    """Size alone, or a pre-token-aligned first part, proves an example too long; the bound never exceeds the truth."""
+    from grader.submission.encode import longest_token_chars, token_ids
+
+    huge = "x" * (2048 * longest_token_chars(llama_tokenizer) + 1)  # more characters than 2048 of the longest tokens
+    words = " word" * 30_000  # 30,000 tokens; its first part already has more than 2048
+    rows = [{"problem": PROBLEM, "solution": "ok"}, {"problem": PROBLEM, "solution": huge}, {"problem": words, "solution": "ok"}]
+    result = validate_submission(submission_factory(train_rows=rows, val_rows=rows[:1]), base_model=LLAMA)
+    first, second = result.violations
+    assert (first.code, first.index, second.code, second.index) == ("example_too_long", 1, "example_too_long", 2)
+    assert "at least 2,0" in first.message and "characters, and no token is longer than 128" in first.message
+    assert "the first part of its problem alone is" in second.message
+    exact = len(token_ids(llama_tokenizer, [words.strip()])[0])
+    assert 2048 < second.value <= exact and first.value > 2048
+    assert result.splits["train"].lengths.tolist() == [result.splits["train"].lengths[0], -1, -1]
+    assert result.stats()["train"]["max_tokens"] == result.splits["train"].lengths[0]  # only tokenized ones count

@@ -41,18 +41,19 @@ def test_trainer_masks_the_prompt_and_trains_eos(submission_factory, tiny_defaul
     """TRL's own label building on our pre-tokenized dataset: -100 on the prompt, solution + EOS kept."""
     from trl import SFTTrainer
 
-    from grader.training.train import save_validated, sft_config
+    from datasets import Dataset
+
     from grader.submission.validate import validate_submission
+    from grader.training.train import sft_config
 
     rows = rows_of(tiny_default["train"], 8)
     sub = submission_factory(train_rows=rows, val_rows=rows[:2], config=TRAIN_CONFIG)
-    validation = validate_submission(sub, base_model=str(tiny_default["base_model"]))
+    validation = validate_submission(sub, base_model=str(tiny_default["base_model"]), data_dir=tmp_path / "data")
     assert validation.ok
-    save_validated(validation, tmp_path / "data")
-    from datasets import load_from_disk
-
-    dataset = load_from_disk(str(tmp_path / "data" / "train"))
-    assert dataset["input_ids"] == validation.splits["train"].input_ids  # what was checked is what is stored
+    dataset = Dataset.from_file(str(tmp_path / "data" / "train.arrow"))
+    checked = validation.splits["train"]
+    assert dataset["input_ids"] == checked.input_ids()  # what was checked is what is stored
+    assert [len(ids) for ids in dataset["input_ids"]] == checked.lengths.tolist()
     trainer = SFTTrainer(
         model=str(tiny_default["base_model"]),
         args=sft_config(validation.config, tmp_path / "out", has_eval=False),
@@ -61,7 +62,7 @@ def test_trainer_masks_the_prompt_and_trains_eos(submission_factory, tiny_defaul
     )
     tok = validation.tokenizer
     assert tok.pad_token_id != tok.eos_token_id
-    for row, prompt_len in zip(trainer.train_dataset, validation.splits["train"].prompt_lengths):
+    for row, prompt_len in zip(trainer.train_dataset, checked.prompt_lengths.tolist()):
         labels, ids = row["labels"], row["input_ids"]
         assert labels[:prompt_len] == [-100] * prompt_len
         assert labels[prompt_len:] == ids[prompt_len:]
@@ -77,7 +78,7 @@ def test_python_sft_trains_a_checkpoint_that_stops(submission_factory, tiny_defa
 
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from grader.submission.prompts import encode_prompts, prompt_format
+    from grader.submission.prompts import encode_prompts, prompt_format, read_format
 
     tok = AutoTokenizer.from_pretrained(final)
     model = AutoModelForCausalLM.from_pretrained(final)
@@ -87,7 +88,8 @@ def test_python_sft_trains_a_checkpoint_that_stops(submission_factory, tiny_defa
     record = json.loads((final / "training_record.json").read_text())
     assert record["stats"]["train"]["examples"] == 1200
 
-    fmt = prompt_format(tok, tok.chat_template)
+    fmt = read_format(final)
+    assert fmt == prompt_format(tok, default_template()) and record["prompt_format_sha256"] == fmt.sha256
     problems = [r["problem"] for r in rows_of(tiny_default["test"], 12)]
     stopped = 0
     for ids in encode_prompts(tok, fmt, problems):

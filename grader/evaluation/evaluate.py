@@ -1,7 +1,11 @@
 """`python -m grader evaluate MODEL_DIR --data FILE`: generate with a checkpoint on a problem set, score it.
 
-Prompts come from the chat template saved with the checkpoint, through the same prompt function
-the trainer used (``grader.submission.prompts``); no student code is imported. Outputs are scored by
+Prompts are built from the prompt format validated before training and saved with the
+checkpoint (``prompt_format.json``: prefix and suffix token ids), through the same prompt
+function the trainer used (``grader.submission.prompts``). No student code runs here, not even
+the chat template: a checkpoint without a recorded format, or whose format does not match its
+training record, is refused. Generation and scoring are two steps with a file between them
+(``generations.jsonl``), so a batch can resume between them. Outputs are scored by
 ``grader.answers`` (last ``\\boxed{}`` against the reference). The per-item file holds no timing,
 so the same checkpoint on the same data gives byte-identical verdicts; timing goes to
 ``summary.json``. Both files are written atomically (temp file + rename), and ``summary.json``
@@ -26,8 +30,8 @@ from grader.atomic import write_text_atomic
 from grader.errors import UserError
 from grader.evaluation.generate import BACKENDS, Generation, default_batch_size, generate, resolve_backend
 from grader.jsonl import DataError, iter_jsonl
-from grader.submission.prompts import PromptFormat, encode_prompts
-from grader.submission.validate import confined_check_problem_independent, confined_prompt_format
+from grader.submission.prompts import FORMAT_NAME, PromptFormat, encode_prompts, read_format
+from grader.training.train import RECORD_NAME
 
 # Training examples are at most 2048 tokens of prompt + solution + EOS, so a model that learned
 # to stop writes solutions well inside 1024 new tokens; an output that does not stop costs the
@@ -36,6 +40,8 @@ DEFAULT_MAX_NEW_TOKENS = 1024
 GROUP_FIELDS = ("source", "subject", "level")
 PREDICTIONS_NAME = "predictions.jsonl"
 SUMMARY_NAME = "summary.json"
+GENERATIONS_NAME = "generations.jsonl"
+GENERATION_META_NAME = "generation.json"
 
 
 @dataclass(frozen=True)
@@ -78,8 +84,14 @@ def read_items(path: str | os.PathLike[str], limit: int | None = None) -> list[I
     return items[:limit] if limit else items
 
 
-def checkpoint_prompts(model_dir: str | Path, problems: Sequence[str]) -> tuple[PromptFormat, list[list[int]]]:
-    """The checkpoint's saved template through the trainer's prompt function: (format, prompt ids)."""
+def checkpoint_prompts(
+    model_dir: str | Path, problems: Sequence[str], format_dir: str | Path | None = None
+) -> tuple[PromptFormat, list[list[int]]]:
+    """The recorded prompt format through the trainer's prompt function: (format, prompt ids).
+
+    ``format_dir``: take the format from there (a validated dataset folder) instead of the
+    checkpoint, e.g. to score the untrained base model with a class's format.
+    """
     from transformers import AutoTokenizer
 
     try:
@@ -87,15 +99,15 @@ def checkpoint_prompts(model_dir: str | Path, problems: Sequence[str]) -> tuple[
     except Exception as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise UserError(f"{model_dir}: cannot load the tokenizer: {first}") from None
-    template = tokenizer.chat_template
-    if not isinstance(template, str) or not template.strip():
-        raise UserError(
-            f"{model_dir}: the checkpoint has no chat template "
-            "(save the tokenizer with the template it was trained with)"
-        )
-    # The template is student data: render it only in a confined child process.
-    fmt = confined_prompt_format(tokenizer, template)
-    confined_check_problem_independent(tokenizer, template, fmt, list(problems))
+    fmt = read_format(format_dir or model_dir, vocab_size=len(tokenizer), eos_id=tokenizer.eos_token_id)
+    record = Path(model_dir) / RECORD_NAME
+    if format_dir is None and record.is_file():
+        try:
+            recorded = json.loads(record.read_text(encoding="utf-8")).get("prompt_format_sha256")
+        except ValueError:
+            raise UserError(f"{record}: malformed") from None
+        if recorded != fmt.sha256:
+            raise UserError(f"{model_dir}: {FORMAT_NAME} does not match the format recorded in {RECORD_NAME}")
     return fmt, encode_prompts(tokenizer, fmt, problems)
 
 
@@ -168,6 +180,87 @@ def default_out_dir(model_dir: str | os.PathLike[str], data_file: str | os.PathL
     return Path(model_dir).resolve() / "eval" / Path(data_file).stem
 
 
+def generate_answers(
+    model_dir: str | os.PathLike[str],
+    items: Sequence[Item],
+    out: Path,
+    max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
+    batch_size: int | None = None,
+    backend: str = "auto",
+    format_dir: str | os.PathLike[str] | None = None,
+) -> dict:
+    """Generate for every item; write ``generations.jsonl`` and ``generation.json`` (the run's settings)."""
+    model_dir = Path(model_dir).resolve()
+    _check_model_dir(model_dir)
+    fmt, prompt_ids = checkpoint_prompts(model_dir, [item.problem for item in items], format_dir)
+    name = resolve_backend(backend)
+    batch_size = None if name == "vllm" else batch_size or default_batch_size()
+    print(
+        f"evaluate: {len(items)} problems, backend {name}"
+        + (f" (batch size {batch_size})" if batch_size else "")
+        + f", max_new_tokens {max_new_tokens}",
+        file=sys.stderr,
+    )
+    start = time.perf_counter()
+    results, name = generate(model_dir, prompt_ids, max_new_tokens, batch_size, name)
+    seconds = time.perf_counter() - start
+    rows = [
+        {"id": i.id, "prompt": fmt.render(i.problem), "output": r.text, "generated_tokens": r.num_tokens, "stopped": r.stopped}
+        for i, r in zip(items, results)
+    ]
+    tokens = sum(r.num_tokens for r in results)
+    meta = {
+        "model": str(model_dir),
+        "backend": name,
+        "max_new_tokens": max_new_tokens,
+        "batch_size": batch_size,
+        "prompt_format_sha256": fmt.sha256,
+        "generate_seconds": round(seconds, 3),  # loading the model included
+        "problems_per_second": round(len(items) / seconds, 3),
+        "output_tokens_per_second": round(tokens / seconds, 1),
+    }
+    out.mkdir(parents=True, exist_ok=True)
+    (out / GENERATION_META_NAME).unlink(missing_ok=True)  # the meta, written last, vouches for the file beside it
+    write_text_atomic(out / GENERATIONS_NAME, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    write_text_atomic(out / GENERATION_META_NAME, json.dumps(meta, indent=2) + "\n")
+    return meta
+
+
+def read_generations(out: Path, items: Sequence[Item]) -> tuple[list[str], list[Generation], dict]:
+    """The prompts and outputs ``generate_answers`` wrote, in the items' order, and its settings."""
+    meta = json.loads((out / GENERATION_META_NAME).read_text(encoding="utf-8"))
+    rows = {row["id"]: row for _, row in iter_jsonl(out / GENERATIONS_NAME)}
+    missing = [i.id for i in items if i.id not in rows]
+    if missing or len(rows) != len(items):
+        raise UserError(f"{out / GENERATIONS_NAME}: does not match the problem set ({len(missing)} problems missing)")
+    ordered = [rows[i.id] for i in items]
+    results = [Generation(r["output"], r["generated_tokens"], r["stopped"]) for r in ordered]
+    return [r["prompt"] for r in ordered], results, meta
+
+
+def score_answers(items: Sequence[Item], data_file: Path, out: Path, limit: int | None = None) -> dict:
+    """Grade ``generations.jsonl``; write ``predictions.jsonl`` + ``summary.json``; return the summary."""
+    prompts, results, meta = read_generations(out, items)
+    verdicts = grade_many([(r.text, item.answer) for r, item in zip(results, items)], progress=True)
+    rows = [item_row(i, p, r, v) for i, p, r, v in zip(items, prompts, results, verdicts)]
+    predictions = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+    summary = {
+        "model": meta["model"],
+        "data_file": str(data_file.resolve()),
+        "data_sha256": _file_sha256(data_file),
+        "limit": limit,
+        **{k: meta[k] for k in ("backend", "max_new_tokens", "batch_size", "prompt_format_sha256")},
+        **summarize(items, results, verdicts),
+        "predictions_sha256": hashlib.sha256(predictions.encode("utf-8")).hexdigest(),
+        **{k: meta[k] for k in ("generate_seconds", "problems_per_second", "output_tokens_per_second")},
+    }
+    # The old summary goes first and the new one comes last: a summary always describes the predictions beside it.
+    (out / SUMMARY_NAME).unlink(missing_ok=True)
+    write_text_atomic(out / PREDICTIONS_NAME, predictions)
+    write_text_atomic(out / SUMMARY_NAME, json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+    return summary
+
+
 def evaluate(
     model_dir: str | os.PathLike[str],
     data_file: str | os.PathLike[str],
@@ -176,49 +269,15 @@ def evaluate(
     batch_size: int | None = None,
     backend: str = "auto",
     limit: int | None = None,
+    format_dir: str | os.PathLike[str] | None = None,
 ) -> dict:
     """Generate, grade, write ``predictions.jsonl`` + ``summary.json`` in ``out_dir``; return the summary."""
     model_dir, data_file = Path(model_dir).resolve(), Path(data_file)
     _check_model_dir(model_dir)
     items = read_items(data_file, limit)
     out = Path(out_dir) if out_dir is not None else default_out_dir(model_dir, data_file)
-    fmt, prompt_ids = checkpoint_prompts(model_dir, [item.problem for item in items])
-    name = resolve_backend(backend)
-    batch_size = None if name == "vllm" else batch_size or default_batch_size()
-    print(
-        f"evaluate: {len(items)} problems from {data_file}, backend {name}"
-        + (f" (batch size {batch_size})" if batch_size else "")
-        + f", max_new_tokens {max_new_tokens}",
-        file=sys.stderr,
-    )
-    start = time.perf_counter()
-    results, name = generate(model_dir, prompt_ids, max_new_tokens, batch_size, name)
-    seconds = time.perf_counter() - start
-    verdicts = grade_many([(r.text, item.answer) for r, item in zip(results, items)], progress=True)
-
-    rows = [item_row(i, fmt.render(i.problem), r, v) for i, r, v in zip(items, results, verdicts)]
-    predictions = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
-    tokens = sum(r.num_tokens for r in results)
-    summary = {
-        "model": str(model_dir),
-        "data_file": str(data_file.resolve()),
-        "data_sha256": _file_sha256(data_file),
-        "limit": limit,
-        "backend": name,
-        "max_new_tokens": max_new_tokens,
-        "batch_size": batch_size,
-        **summarize(items, results, verdicts),
-        "predictions_sha256": hashlib.sha256(predictions.encode("utf-8")).hexdigest(),
-        "generate_seconds": round(seconds, 3),  # loading the model included
-        "problems_per_second": round(len(items) / seconds, 3),
-        "output_tokens_per_second": round(tokens / seconds, 1),
-    }
-    out.mkdir(parents=True, exist_ok=True)
-    # The old summary goes first and the new one comes last: a summary always describes the predictions beside it.
-    (out / SUMMARY_NAME).unlink(missing_ok=True)
-    write_text_atomic(out / PREDICTIONS_NAME, predictions)
-    write_text_atomic(out / SUMMARY_NAME, json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
-    return summary
+    generate_answers(model_dir, items, out, max_new_tokens, batch_size, backend, format_dir)
+    return score_answers(items, data_file, out, limit)
 
 
 def format_table(summary: dict) -> str:
@@ -265,6 +324,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--backend", choices=BACKENDS, default="auto",
                         help="auto: vLLM when it is installed and a GPU is present, else transformers")
     parser.add_argument("--limit", type=_positive_int, help="only the first N problems (a quick look)")
+    parser.add_argument("--prompt-format", metavar="DIR",
+                        help="take prompt_format.json from DIR (a validated dataset) instead of the checkpoint, "
+                        "e.g. to score an untrained base model")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -276,6 +338,7 @@ def run(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         backend=args.backend,
         limit=args.limit,
+        format_dir=args.prompt_format,
     )
     out = Path(args.out) if args.out else default_out_dir(args.model_dir, args.data)
     print(format_table(summary))

@@ -20,6 +20,7 @@ import warnings
 from pathlib import Path
 
 from grader.errors import UserError
+from grader.submission.budget import trained_tokens
 from grader.submission.sandbox import Deadline, SandboxLimits
 from grader.submission.validate import Validation, validate_submission
 
@@ -54,6 +55,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"bound on the whole check, sft_utils.py's sandbox included (default: {DEFAULT_TIMEOUT:g})",
     )  # fmt: skip
     parser.add_argument("--json", action="store_true", help="print one machine-readable JSON object instead of the report")
+    parser.add_argument(
+        "--save", metavar="DIR",
+        help="when valid, write the validated token ids to DIR: `sft.py --validated DIR` trains on exactly them",
+    )  # fmt: skip
+    parser.add_argument(
+        "--world-size", type=int, default=1, metavar="N",
+        help="training processes (GPUs) the trained-token estimate assumes (default 1)",
+    )  # fmt: skip
 
 
 def printable(text: str) -> str:
@@ -61,7 +70,15 @@ def printable(text: str) -> str:
     return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
-def report(validation: Validation, submission: Path, seconds: float, notes: list[str]) -> dict:
+def estimate(validation: Validation, world_size: int = 1) -> int | None:
+    """Tokens the config would train (see grader.submission.budget), once the training data is known."""
+    train = validation.stats().get("train", {})
+    if "total_tokens" not in train:
+        return None
+    return trained_tokens(validation.config, train["total_tokens"], train["examples"], world_size)
+
+
+def report(validation: Validation, submission: Path, seconds: float, notes: list[str], world_size: int = 1) -> dict:
     """The machine-readable result (the --json schema, documented in docs/check.md)."""
     stats = validation.stats()
     return {
@@ -71,6 +88,8 @@ def report(validation: Validation, submission: Path, seconds: float, notes: list
         "sandbox": validation.confinement,
         "seconds": round(seconds, 3),
         **{name: stats.get(name, {"examples": None}) for name in SPLITS},
+        "trained_tokens": estimate(validation, world_size),
+        "world_size": world_size,
         "violations": [v.as_dict() for v in validation.violations],
         "notes": notes,
     }
@@ -90,6 +109,8 @@ def human(result: dict) -> str:
     """The report: a header with counts and token percentiles, then one line per violation."""
     lines = [f"check {result['submission']} (sandbox: {result['sandbox'] or 'not run'}, {result['seconds']:.1f} s)"]
     lines += [_split_line(name, result[name]) for name in SPLITS]
+    if result.get("trained_tokens") is not None:
+        lines.append(f"training: {result['trained_tokens']:,} tokens with this config (prompt + solution, all epochs)")
     lines += [f"note: {printable(note)}" for note in result["notes"]]
     violations = result["violations"]
     if not violations:
@@ -110,16 +131,16 @@ def run(args: argparse.Namespace) -> int:
         validation = validate_submission(
             submission,
             base_model=args.base_model,
-            limits=SandboxLimits(wall_seconds=args.timeout),
             test_file=args.test,
             deadline=deadline,
+            data_dir=args.save,
         )
     if args.base_model:  # a tokenizer that does not load from --base-model is the caller's mistake
         for v in validation.violations:
             if v.code == "base_model":
                 raise UserError(f"--base-model: {v.message}", exit_code=2)
     notes = list(dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, UserWarning)))
-    result = report(validation, submission, time.monotonic() - start, notes)
+    result = report(validation, submission, time.monotonic() - start, notes, args.world_size)
     try:
         print(json.dumps(result) if args.json else human(result), flush=True)
     except BrokenPipeError:  # `check | head`: the reader left; the verdict stands in the exit code

@@ -107,13 +107,22 @@ class TestSet:
 
 
 def find_contamination(
-    tests: TestSet, split: str, file: str, problems: Sequence[str], deadline: Deadline = Deadline()
+    tests: TestSet,
+    split: str,
+    file: str,
+    problems: Sequence[str],
+    deadline: Deadline = Deadline(),
+    indices: Sequence[int] | None = None,
 ) -> list[Contamination]:
-    """One violation per contaminated example, naming the test problem it matches."""
+    """One violation per contaminated example, naming the test problem it matches.
+
+    ``indices``: the examples' indices in their split (a streamed chunk), default 0, 1, ...
+    """
     where = f"{split} data ({file} via sft_utils.load_split)"
     found: list[Contamination] = []
-    for index, problem in enumerate(problems):
-        if index % _CHECK_EVERY == 0:
+    for position, problem in enumerate(problems):
+        index = position if indices is None else indices[position]
+        if position % _CHECK_EVERY == 0:
             deadline.check(f"decontaminating the '{split}' examples")
         hit = tests.match(problem)
         if hit is None:

@@ -18,18 +18,17 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Iterator
 
-from grader.submission.config import MAX_TOKENS_PER_EXAMPLE, MAX_TRAIN_EXAMPLES, MAX_VAL_EXAMPLES, TrainConfig
+from grader.submission.config import MAX_TRAIN_EXAMPLES, MAX_VAL_EXAMPLES, TrainConfig
 from grader.errors import UserError
 from grader.submission.sandbox import ConfinedProcess, Deadline, DeadlineExceeded, SandboxLimits, SandboxResult, start_confined
 
 SPLIT_LIMITS = {"train": MAX_TRAIN_EXAMPLES, "val": MAX_VAL_EXAMPLES}
 COUNT_CAP = 10 * MAX_TRAIN_EXAMPLES + 1  # the worker stops counting here, so an endless generator ends
-# No real token is 512 characters long, so text past this cannot fit in 2048 tokens; it is not
-# read further (tokenizing one such example would take seconds).
-MAX_EXAMPLE_CHARS = 1 << 20
-MAX_LINE_BYTES = 8 << 20  # JSON escapes make a line up to 6x its text
+# A line this long holds far more than 2048 tokens' worth of text for any tokenizer (the
+# validation pipeline's per-tokenizer character budget is much lower); it is skipped unread.
+MAX_LINE_BYTES = 8 << 20
 MAX_SPLIT_BYTES = 2 << 30  # 100,000 examples of 2048 tokens stay well under 1 GiB
 MAX_REPORT_BYTES = 16 << 20
 _CHECK_EVERY = 4096  # rows between deadline checks
@@ -45,28 +44,72 @@ class MaterializeError(UserError):
 
 
 @dataclass(frozen=True)
-class Split:
-    """One split as the student's module returned it; ``count`` may exceed ``len(problems)``."""
+class Unread:
+    """A row too long to read (``size`` bytes at least): over any token limit, never parsed."""
+
+    index: int
+    size: int
+
+
+@dataclass
+class SplitSource:
+    """One split as the sandbox wrote it, read row by row (nothing is held: the caller streams).
+
+    ``count`` is final once ``rows()`` is exhausted: how many examples load_split produced.
+    """
 
     name: str
     file: str
-    problems: list[str]
-    solutions: list[str]
-    count: int  # how many examples load_split produced (only the first limit + 1 are kept)
+    path: Path
+    claimed: object = None
+    count: int = 0
 
     @property
     def count_capped(self) -> bool:
         """load_split kept producing examples until the worker stopped counting."""
         return self.count >= COUNT_CAP
 
+    def rows(self, deadline: Deadline = Deadline()) -> Iterator[tuple[int, str, str] | Unread]:
+        """(index, problem, solution) for at most limit + 1 rows; more rows only raise the count."""
+        limit = SPLIT_LIMITS[self.name]
+        index = 0
+        with _open_output(self.path, MAX_SPLIT_BYTES, f"'{self.name}' data") as handle:
+            while index <= limit:
+                if index % _CHECK_EVERY == 0:
+                    deadline.check(f"reading the '{self.name}' examples")
+                raw = handle.readline(MAX_LINE_BYTES + 1)
+                if not raw:
+                    break
+                if len(raw) > MAX_LINE_BYTES:
+                    yield Unread(index, len(raw) + _skip_line(handle))
+                else:
+                    yield (index, *_parse_row(raw, self.name, index))
+                index += 1
+            overflow = bool(handle.read(1))  # only a forged file has more rows than the worker writes
+        count = max(index, limit + 1 if overflow else 0)
+        claimed = self.claimed
+        if isinstance(claimed, int) and not isinstance(claimed, bool) and claimed > count:
+            count = min(claimed, COUNT_CAP)
+        self.count = count
+
 
 @dataclass(frozen=True)
 class Materialized:
     chat_template: str
-    splits: dict[str, Split]
+    splits: dict[str, SplitSource]
     confinement: str
     seconds: float
     notes: list[str] = field(default_factory=list)
+
+
+def _skip_line(handle: BinaryIO) -> int:
+    """Read past the rest of a line without holding it; the bytes skipped."""
+    skipped = 0
+    while chunk := handle.readline(1 << 20):
+        skipped += len(chunk)
+        if chunk.endswith(b"\n"):
+            break
+    return skipped
 
 
 def _open_output(path: Path, max_bytes: int, what: str) -> BinaryIO:
@@ -104,45 +147,12 @@ def _parse_row(raw: bytes, name: str, index: int) -> tuple[str, str]:
     return problem, solution
 
 
-def _read_split(path: Path, name: str, file: str, claimed: object, deadline: Deadline) -> Split:
-    """At most limit + 1 rows, each bounded; more rows than that only raise the count."""
-    limit = SPLIT_LIMITS[name]
-    problems: list[str] = []
-    solutions: list[str] = []
-    with _open_output(path, MAX_SPLIT_BYTES, f"'{name}' data") as handle:
-        while len(problems) <= limit:
-            index = len(problems)
-            if index % _CHECK_EVERY == 0:
-                deadline.check(f"reading the '{name}' examples")
-            raw = handle.readline(MAX_LINE_BYTES + 1)
-            if not raw:
-                break
-            too_long = MaterializeError(
-                f"sft_utils.py: '{name}' example {index} is more than {MAX_EXAMPLE_CHARS:,} characters long; "
-                f"no example that long fits in {MAX_TOKENS_PER_EXAMPLE} tokens",
-                "example_too_long", name, index,
-            )  # fmt: skip
-            if len(raw) > MAX_LINE_BYTES:
-                raise too_long
-            problem, solution = _parse_row(raw, name, index)
-            if len(problem) + len(solution) > MAX_EXAMPLE_CHARS:
-                raise too_long
-            problems.append(problem)
-            solutions.append(solution)
-        overflow = bool(handle.read(1))  # only a forged file has more rows than the worker writes
-    seen = len(problems)
-    count = max(seen, limit + 1 if overflow else 0)
-    if isinstance(claimed, int) and not isinstance(claimed, bool) and claimed > count:
-        count = min(claimed, COUNT_CAP)
-    return Split(name, file, problems, solutions, count)
-
-
 def _failure(result: SandboxResult, limits: SandboxLimits) -> MaterializeError:
     """Why the sandbox stopped without a report, in one line with its violation code."""
     if result.timed_out:
         return MaterializeError(
-            f"sft_utils.py: did not finish within {limits.wall_seconds:g} s (the time limit)",
-            "timeout", limit=int(limits.wall_seconds),
+            f"sft_utils.py: did not finish within {result.wall_seconds:g} s (the time limit)",
+            "timeout", limit=int(result.wall_seconds),
         )  # fmt: skip
     mib = limits.memory_bytes >> 20
     if result.memory_killed or "MemoryError" in result.stderr_tail:
@@ -192,7 +202,7 @@ class PendingMaterialization:
     A context manager: leaving the block kills the sandbox and removes its output folder.
     """
 
-    def __init__(self, submission: Path, config: TrainConfig, limits: SandboxLimits):
+    def __init__(self, submission: Path, config: TrainConfig, limits: SandboxLimits, wall_seconds: float | None = None):
         self.config, self.limits = config, limits
         self._tmp = tempfile.TemporaryDirectory(prefix="grader-materialize-", ignore_cleanup_errors=True)
         self.out = Path(self._tmp.name)
@@ -207,7 +217,7 @@ class PendingMaterialization:
             "--seed", str(config.seed),
         ]  # fmt: skip
         try:
-            self.process: ConfinedProcess = start_confined(argv, submission, self.out, limits)
+            self.process: ConfinedProcess = start_confined(argv, submission, self.out, limits, wall_seconds=wall_seconds)
         except BaseException:
             self._tmp.cleanup()
             raise
@@ -224,7 +234,7 @@ class PendingMaterialization:
         template = _template(report)
         counts = report.get("counts") if isinstance(report.get("counts"), dict) else {}
         splits = {
-            name: _read_split(self.out / f"{name}.jsonl", name, file, counts.get(name), deadline)
+            name: SplitSource(name, file, self.out / f"{name}.jsonl", counts.get(name))
             for name, file in (("train", self.config.train_file), ("val", self.config.val_file))
         }
         return Materialized(template, splits, result.confinement, result.seconds)
@@ -248,24 +258,16 @@ class PendingMaterialization:
         self._tmp.cleanup()
 
 
-def start_materialize(submission: str | Path, config: TrainConfig, limits: SandboxLimits = SandboxLimits()) -> PendingMaterialization:
-    """Start sft_utils.py in the sandbox and return at once; raise UserError if it cannot start."""
+def start_materialize(
+    submission: str | Path, config: TrainConfig, limits: SandboxLimits = SandboxLimits(), wall_seconds: float | None = None
+) -> PendingMaterialization:
+    """Start sft_utils.py in the sandbox and return at once; raise UserError if it cannot start.
+
+    ``limits`` is what the student's code can observe, the same in every mode (check, sft.py,
+    batch); ``wall_seconds`` only brings the kill forward (``check --timeout``), unobservably.
+    """
     submission = Path(submission).resolve()
     module = submission / "sft_utils.py"
     if not module.is_file():
         raise MaterializeError(f"{module}: file not found (the submission must contain sft_utils.py)")
-    return PendingMaterialization(submission, config, limits)
-
-
-def materialize(
-    submission: str | Path,
-    config: TrainConfig,
-    limits: SandboxLimits = SandboxLimits(),
-    deadline: Deadline = Deadline(),
-) -> Materialized:
-    """Run the student's module confined and return its data, or raise UserError with one line."""
-    with start_materialize(submission, config, limits) as pending:
-        try:
-            return pending.result(deadline)
-        except DeadlineExceeded as exc:
-            raise MaterializeError(f"checking did not finish in time (stopped while {exc})", "timeout") from None
+    return PendingMaterialization(submission, config, limits, wall_seconds)

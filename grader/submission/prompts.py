@@ -1,18 +1,34 @@
 """The one prompt function: problem -> prompt token ids, for training and for grading alike.
 
-The student's chat template is data. It is rendered by transformers' sandboxed Jinja on probe
-problems to find the constant text before and after the problem; a template that does not insert
-the problem verbatim, or whose surrounding text changes with the problem, is rejected. Prompts
-are then ``prefix + problem + suffix``, encoded without the tokenizer adding special tokens, and
-the kit makes sure each starts with exactly one BOS.
+The student's chat template is rendered (transformers' sandboxed Jinja) ONLY at validation time,
+and only on the fixed probe problems, to find the constant text before and after the problem; a
+template that does not insert the problem verbatim, whose surrounding text changes with the
+problem, or that reads anything but the message list and the BOS/EOS tokens (a clock, a random
+filter, tool lists, ...) is rejected. What comes out is DATA: ``PromptFormat``, the prefix and
+suffix token ids. Every prompt, in training and at grading, is ``prefix ids + problem ids +
+suffix ids`` (the problem encoded on its own, without added special tokens; exactly one leading
+BOS). The format travels with the dataset and the checkpoint (``prompt_format.json``), so the
+student's template never runs on a hidden problem.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Sequence
 
 from grader.errors import UserError
+
+FORMAT_NAME = "prompt_format.json"  # beside the validated dataset and in every checkpoint
+# What a template may read: the conversation and the framing tokens. Nothing that can change
+# between validation and grading (a clock, randomness, tools, dates) and nothing that could
+# carry the problem elsewhere.
+TEMPLATE_VARIABLES = frozenset({"messages", "bos_token", "eos_token", "add_generation_prompt"})
+# Jinja's own globals that are pure functions of their arguments; ``lipsum`` is random.
+TEMPLATE_BUILTINS = frozenset({"range", "dict", "namespace", "loop", "self", "cycler", "joiner"})
+NONDETERMINISTIC_FILTERS = frozenset({"random"})
 
 # Different lengths, scripts, digits, LaTeX, braces, Jinja-looking text and keywords a template
 # might branch on: the text around the problem must come out identical for all of them.
@@ -32,15 +48,114 @@ class TemplateError(UserError):
 
 @dataclass(frozen=True)
 class PromptFormat:
-    """The constant text around the problem, and the ids that frame every sequence."""
+    """The constant text around the problem, its token ids, and the ids that frame every sequence."""
 
     prefix: str
     suffix: str
     bos_id: int | None
     eos_id: int
+    prefix_ids: tuple[int, ...] = ()
+    suffix_ids: tuple[int, ...] = ()
 
     def render(self, problem: str) -> str:
+        """The prompt as text (for people: reports, predictions.jsonl); the model gets ``encode_prompts``."""
         return self.prefix + problem + self.suffix
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        data["prefix_ids"], data["suffix_ids"] = list(self.prefix_ids), list(self.suffix_ids)
+        return data
+
+    @property
+    def sha256(self) -> str:
+        """Identifies the format: the ids that frame every prompt (the text is for reading)."""
+        ids = {k: self.to_json()[k] for k in ("prefix_ids", "suffix_ids", "bos_id", "eos_id")}
+        return hashlib.sha256(json.dumps(ids, sort_keys=True).encode()).hexdigest()
+
+
+def with_ids(tokenizer, fmt: PromptFormat) -> PromptFormat:
+    """The format with its prefix and suffix encoded once; the prefix starts with exactly one BOS."""
+    prefix_ids, suffix_ids = token_ids(tokenizer, [fmt.prefix, fmt.suffix])
+    if fmt.bos_id is not None and prefix_ids[:1] != [fmt.bos_id]:
+        prefix_ids = [fmt.bos_id, *prefix_ids]
+    return PromptFormat(fmt.prefix, fmt.suffix, fmt.bos_id, fmt.eos_id, tuple(prefix_ids), tuple(suffix_ids))
+
+
+def write_format(folder: str | Path, fmt: PromptFormat) -> Path:
+    from grader.atomic import write_json_atomic
+
+    path = Path(folder) / FORMAT_NAME
+    write_json_atomic(path, {**fmt.to_json(), "sha256": fmt.sha256})
+    return path
+
+
+def read_format(folder: str | Path, vocab_size: int | None = None, eos_id: int | None = None) -> PromptFormat:
+    """The recorded format of a dataset or checkpoint; a missing, malformed or mismatched one is a UserError."""
+    path = Path(folder) / FORMAT_NAME
+    if not path.is_file():
+        raise UserError(
+            f"{folder}: no {FORMAT_NAME} (the prompt format validated for this model); "
+            "train it with this kit's sft.py, which records it"
+        )
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        fmt = PromptFormat(
+            _text(data["prefix"]), _text(data["suffix"]), _id_or_none(data["bos_id"]), _id(data["eos_id"]),
+            tuple(_id(i) for i in data["prefix_ids"]), tuple(_id(i) for i in data["suffix_ids"]),
+        )  # fmt: skip
+    except (ValueError, KeyError, TypeError):
+        raise UserError(f"{path}: malformed prompt format") from None
+    if data.get("sha256") != fmt.sha256:
+        raise UserError(f"{path}: the prompt format does not match its recorded digest")
+    if not fmt.prefix_ids:
+        raise UserError(f"{path}: the prompt format has no prefix ids")
+    if vocab_size is not None and any(i >= vocab_size for i in (*fmt.prefix_ids, *fmt.suffix_ids, fmt.eos_id)):
+        raise UserError(f"{path}: the prompt format has token ids outside this tokenizer's vocabulary")
+    if eos_id is not None and fmt.eos_id != eos_id:
+        raise UserError(f"{path}: the prompt format's EOS id {fmt.eos_id} is not this tokenizer's ({eos_id})")
+    return fmt
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError
+    return value
+
+
+def _id(value: object) -> int:
+    if type(value) is not int or value < 0:
+        raise ValueError
+    return value
+
+
+def _id_or_none(value: object) -> int | None:
+    return None if value is None else _id(value)
+
+
+def check_template_inputs(chat_template: str) -> None:
+    """Reject a template that reads anything but the conversation and BOS/EOS, or draws random values.
+
+    The template is parsed, never run, here: its AST's free variables and filters are inspected.
+    """
+    from jinja2 import TemplateSyntaxError, meta, nodes
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    env = ImmutableSandboxedEnvironment()
+    try:
+        ast = env.parse(chat_template)
+    except TemplateSyntaxError as exc:
+        raise TemplateError(f"CHAT_TEMPLATE: invalid Jinja (line {exc.lineno}): {exc.message}") from None
+    free = set(meta.find_undeclared_variables(ast))
+    free |= {n.name for n in ast.find_all(nodes.Name) if n.ctx == "load" and n.name in env.globals}
+    extra = sorted(free - TEMPLATE_VARIABLES - TEMPLATE_BUILTINS)
+    if extra:
+        raise TemplateError(
+            f"CHAT_TEMPLATE may use only {', '.join(sorted(TEMPLATE_VARIABLES))}; it uses {', '.join(extra)} "
+            "(a prompt must not depend on the clock, randomness or anything but the problem)"
+        )
+    random_filters = sorted({f.name for f in ast.find_all(nodes.Filter)} & NONDETERMINISTIC_FILTERS)
+    if random_filters:
+        raise TemplateError(f"CHAT_TEMPLATE must be deterministic; it uses the filter '{random_filters[0]}'")
 
 
 def render_template(tokenizer, chat_template: str, problem: str) -> str:
@@ -65,7 +180,8 @@ def _split_around(rendered: str, problem: str) -> tuple[str, str] | None:
 
 
 def prompt_format(tokenizer, chat_template: str) -> PromptFormat:
-    """Derive prefix/suffix from the probes; reject templates that depend on the problem."""
+    """Derive prefix/suffix from the probes; reject templates that depend on the problem or on anything else."""
+    check_template_inputs(chat_template)
     found: tuple[str, str] | None = None
     for probe in PROBES:
         parts = _split_around(render_template(tokenizer, chat_template, probe), probe)
@@ -84,7 +200,7 @@ def prompt_format(tokenizer, chat_template: str) -> PromptFormat:
     eos = tokenizer.eos_token_id
     if eos is None:
         raise UserError("the tokenizer has no EOS token")
-    return PromptFormat(found[0], found[1], tokenizer.bos_token_id, eos)
+    return with_ids(tokenizer, PromptFormat(found[0], found[1], tokenizer.bos_token_id, eos))
 
 
 def _first_difference(a: tuple[str, str], b: tuple[str, str]) -> str:
@@ -92,16 +208,6 @@ def _first_difference(a: tuple[str, str], b: tuple[str, str]) -> str:
     x, y = (a[0], b[0]) if which == "before" else (a[1], b[1])
     i = next((k for k in range(min(len(x), len(y))) if x[k] != y[k]), min(len(x), len(y)))
     return f"text {which} the problem differs at character {i}: {x[i:i + 30]!r} vs {y[i:i + 30]!r}"
-
-
-def check_problem_independent(tokenizer, chat_template: str, fmt: PromptFormat, problems: Sequence[str]) -> None:
-    """Render the real problems too: a template branching on hidden content fails here."""
-    for index, problem in enumerate(problems):
-        if render_template(tokenizer, chat_template, problem) != fmt.render(problem):
-            raise TemplateError(
-                f"CHAT_TEMPLATE must not depend on the problem's content: problem {index} renders differently "
-                "from prefix + problem + suffix"
-            )
 
 
 def token_ids(tokenizer, texts: Sequence[str]) -> list[list[int]]:
@@ -124,8 +230,6 @@ def token_ids(tokenizer, texts: Sequence[str]) -> list[list[int]]:
 
 
 def encode_prompts(tokenizer, fmt: PromptFormat, problems: Sequence[str]) -> list[list[int]]:
-    """THE prompt function. One batched call to the fast tokenizer, then exactly one leading BOS."""
-    ids = token_ids(tokenizer, [fmt.render(p) for p in problems])
-    if fmt.bos_id is not None:
-        ids = [seq if seq[:1] == [fmt.bos_id] else [fmt.bos_id, *seq] for seq in ids]
-    return ids
+    """THE prompt function: prefix ids + the problem's ids + suffix ids, for training and grading alike."""
+    prefix, suffix = list(fmt.prefix_ids), list(fmt.suffix_ids)
+    return [prefix + ids + suffix for ids in token_ids(tokenizer, problems)]

@@ -68,6 +68,7 @@ class SandboxResult:
     seconds: float
     memory_killed: bool = False  # the cgroup's memory cap killed a process (OOM)
     processes_refused: bool = False  # the cgroup's process cap refused a fork
+    wall_seconds: float = math.inf  # when the watchdog was set to kill it
 
     @property
     def signal(self) -> int | None:
@@ -342,13 +343,13 @@ class ConfinedProcess:
     manager it guarantees that nothing outlives the block, whatever the caller does."""
 
     def __init__(
-        self, proc: subprocess.Popen, cgroups: _Cgroups, tail: _Tail, limits: SandboxLimits, confinement: str, start: float
+        self, proc: subprocess.Popen, cgroups: _Cgroups, tail: _Tail, wall_seconds: float, confinement: str, start: float
     ):
-        self.proc, self.cgroups, self.tail, self.limits = proc, cgroups, tail, limits
+        self.proc, self.cgroups, self.tail, self.wall_seconds = proc, cgroups, tail, wall_seconds
         self.confinement, self.start = confinement, start
         self.result: SandboxResult | None = None
         self.timed_out = False
-        self._watchdog = threading.Timer(max(0.0, start + limits.wall_seconds - time.monotonic()), self._expire)
+        self._watchdog = threading.Timer(max(0.0, start + wall_seconds - time.monotonic()), self._expire)
         self._watchdog.daemon = True
         self._watchdog.start()
 
@@ -372,7 +373,7 @@ class ConfinedProcess:
             memory_killed, refused = self._stop()
         self.result = SandboxResult(
             self.proc.returncode, self.timed_out, self.tail.text(), self.confinement, time.monotonic() - self.start,
-            memory_killed, refused,
+            memory_killed, refused, self.wall_seconds,
         )  # fmt: skip
         return self.result
 
@@ -399,11 +400,16 @@ def start_confined(
     out: Path,
     limits: SandboxLimits,
     env: dict[str, str] | None = None,
+    wall_seconds: float | None = None,
 ) -> ConfinedProcess:
     """Start ``argv`` with ``submission`` read-only and ``out`` writable; nothing else writable.
 
     Returns at once, so the caller can do its own work (load a tokenizer) while it runs.
+    Everything the confined code can observe (rlimits, cgroup caps, tmpfs size, environment,
+    paths) comes from ``limits`` alone, so it is the same whoever starts it; ``wall_seconds``
+    (at most ``limits.wall_seconds``) only makes the watchdog kill it sooner.
     """
+    wall = limits.wall_seconds if wall_seconds is None else max(0.1, min(wall_seconds, limits.wall_seconds))
     submission, out = Path(submission).resolve(), Path(out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     base_env = {
@@ -479,7 +485,7 @@ def start_confined(
         os.close(write_fd)
     tail = _Tail(read_fd)
     tail.start()
-    return ConfinedProcess(proc, cgroups, tail, limits, confinement, start)
+    return ConfinedProcess(proc, cgroups, tail, wall, confinement, start)
 
 
 class ForkedCallError(Exception):

