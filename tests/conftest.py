@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+# The real one-node Slurm cluster (skips without Slurm or root); its tests share one xdist group.
+from tests.slurm_cluster import group_slurm_tests, slurm_cluster  # noqa: F401
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
@@ -79,3 +82,8 @@ def deepspeed_cpu_ops() -> None:
     from deepspeed.ops.op_builder.cpu import ShareMemCommBuilder
 
     ShareMemCommBuilder().load()
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(items):
+    group_slurm_tests(items)
