@@ -14,7 +14,7 @@ Then decontamination alone: 100,000 training problems against 5,000 test problem
   python bench/bench_check.py --examples 20000 --profile   # where check's time goes (cProfile)
   python bench/bench_check.py --memory            # peak RSS of check's own process (about 10 minutes):
       a valid maximal submission (100,000 examples of exactly 2048 tokens; goal <= 2 GB) and an
-      oversize token-dense one (~1.5 GB of text, every example far over the limit; its violations
+      oversize token-dense one (~750 MB of text, every example far over the limit; its violations
       must come back in bounded memory and time)
 
 One JSON line per measurement goes to stdout, then a Markdown table for docs/benchmarks.md.
@@ -143,16 +143,17 @@ def bench_decontam(rows: list[dict], n_test: int, seed: int = 1) -> dict:
 
 
 MEASURED_CHECK = (
-    "import json, resource, sys\n"
+    "import json, sys\n"
     "from grader.cli import main\n"
     "rc = main(sys.argv[1:])\n"
-    "print(json.dumps({'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}), file=sys.stderr)\n"
+    "hwm = next(l for l in open('/proc/self/status') if l.startswith('VmHWM:'))\n"
+    "print(json.dumps({'peak_rss_mb': int(hwm.split()[1]) / 1024}), file=sys.stderr)\n"
     "sys.exit(rc)\n"
 )
 
 
 def check_memory(folder: Path, llama: str) -> dict:
-    """check as its own process; the peak RSS of that process alone (the sandbox is another process)."""
+    """check as its own process; the peak RSS of that process alone (VmHWM: the sandbox is another process)."""
     wall = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, "-c", MEASURED_CHECK, "check", str(folder), "--json", "--base-model", llama],
@@ -166,6 +167,22 @@ def check_memory(folder: Path, llama: str) -> dict:
         codes[v["code"]] = codes.get(v["code"], 0) + 1
     return {"exit": proc.returncode, "seconds": round(wall, 1), "peak_rss_mb": round(peak), "violations": codes,
             "train": report.get("train")}  # fmt: skip
+
+
+# A student's loader that makes 100,000 token-dense examples (CJK words, ~19 KB each) in the sandbox.
+DENSE_SFT_UTILS = """\
+import random
+CHAT_TEMPLATE = "{{ bos_token }}Problem: {{ messages[0]['content'] }}\\nSolution:"
+rng = random.Random(1)
+BLOCK = " ".join("".join(chr(0x4E00 + rng.randrange(20000)) for _ in range(rng.randint(2, 8))) for _ in range(1200))
+
+
+def load_split(split, path):
+    n = 100_000 if split == "train" else 100
+    for i in range(n):
+        k = i % 997
+        yield {"problem": f"Problem {i}", "solution": BLOCK[k:] + BLOCK[:k]}
+"""
 
 
 def write_rows(folder: Path, rows, val_rows: list[dict]) -> int:
@@ -191,18 +208,17 @@ def memory_bench(llama: str, examples: int) -> dict:
     prompt_lengths = [len(p) for p in encode_prompts(tokenizer, fmt, problems)]
     # ' a' is one Llama 3 token however often it repeats; the default sft_utils adds the leading space
     maximal = ({"problem": p, "solution": "a" + " a" * (2048 - n - 2)} for p, n in zip(problems, prompt_lengths))
-    dense_rng = random.Random(1)
-
-    def dense(n_chars: int) -> str:  # CJK words and digits: well over one token a character
-        words = ("".join(chr(0x4E00 + dense_rng.randrange(20000)) for _ in range(dense_rng.randint(2, 8))) for _ in range(n_chars // 6))
-        return " ".join(words)
-
-    oversize = ({"problem": p, "solution": dense(5000)} for p in problems)
+    oversize = None  # made inside the sandbox by DENSE_SFT_UTILS: ~1.9 GB, near the sandbox's 2 GiB output cap
     out = {}
     with tempfile.TemporaryDirectory(prefix="bench-check-memory-") as tmp:
         for name, rows in (("maximal_valid", maximal), ("oversize_dense", oversize)):
             folder = Path(tmp) / name
-            size = write_rows(folder, rows, [{"problem": "What is 1 + 1?", "solution": "2"}] * 100)
+            if rows is None:
+                write_rows(folder, [], [])
+                (folder / "sft_utils.py").write_text(DENSE_SFT_UTILS)
+                size = 0
+            else:
+                size = write_rows(folder, rows, [{"problem": "What is 1 + 1?", "solution": "2"}] * 100)
             out[name] = {"train_file_mb": round(size / 2**20), **check_memory(folder, llama)}
             print(json.dumps({name: out[name]}), flush=True)
             shutil.rmtree(folder)

@@ -1,7 +1,8 @@
 """`python -m grader COMMAND`: one entry point, one module per command.
 
-Each command module exposes ``add_arguments(parser)`` and ``run(args) -> int``; modules are
-imported lazily so that ``score`` or ``check --help`` never pay for importing torch.
+Each command module exposes ``add_arguments(parser)`` and ``run(args) -> int`` (or, for a module
+serving several commands, ``add_<name>_arguments`` and ``run_<name>``); modules are imported
+lazily so that ``score`` or ``check --help`` never pay for importing torch.
 """
 
 from __future__ import annotations
@@ -16,8 +17,21 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("grader.submission.check", "validate a submission: config schema, sandboxed data, exact-token limits"),
     "evaluate": ("grader.evaluation.evaluate", "generate answers with a checkpoint on a problem set and score them"),
     "score": ("grader.evaluation.score", "score existing generations against reference answers (no model)"),
+    "grade": ("grader.batch.command", "grade a whole class: check, train, evaluate, score every submission (resumable)"),
+    "status": ("grader.batch.command", "where a batch stands (also while it runs, also on Slurm)"),
+    "grade-one": ("grader.batch.command", "one submission's remaining stages in a batch folder (a Slurm task)"),
+    "stage": ("grader.batch.command", "one stage of one submission in a batch folder (internal)"),
     "demo": ("grader.demo", "the whole loop on the embedded tiny model, on CPU"),
 }
+
+
+def _entry(name: str, kind: str):
+    """``add_arguments``/``run`` of the command's module, or its ``add_<name>_arguments``/``run_<name>``."""
+    module = importlib.import_module(COMMANDS[name][0])
+    specific = name.replace("-", "_")
+    if kind == "add":
+        return getattr(module, f"add_{specific}_arguments", None) or module.add_arguments
+    return getattr(module, f"run_{specific}", None) or module.run
 
 
 def build_parser(argv: list[str]) -> argparse.ArgumentParser:
@@ -28,7 +42,7 @@ def build_parser(argv: list[str]) -> argparse.ArgumentParser:
     for name, (module, help_text) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
         if name == wanted:  # only the chosen command's module is imported
-            importlib.import_module(module).add_arguments(p)
+            _entry(name, "add")(p)
     return parser
 
 
@@ -37,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser(argv)
     args = parser.parse_args(argv)
     try:
-        return int(importlib.import_module(COMMANDS[args.command][0]).run(args) or 0)
+        return int(_entry(args.command, "run")(args) or 0)
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code

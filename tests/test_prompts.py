@@ -23,6 +23,12 @@ def default_template() -> str:
     raise AssertionError("CHAT_TEMPLATE not found")
 
 
+def test_the_kits_default_template_is_the_one_sft_utils_ships():
+    from grader.submission.prompts import DEFAULT_CHAT_TEMPLATE
+
+    assert DEFAULT_CHAT_TEMPLATE == default_template()
+
+
 def test_default_template_splits_into_constant_prefix_and_suffix(llama_tokenizer):
     fmt = prompt_format(llama_tokenizer, default_template())
     assert fmt.prefix.startswith("<|begin_of_text|>Solve the following math problem.")

@@ -15,7 +15,7 @@ DIR/
     dataset/                      the validated token ids (Arrow) + meta.json: what is trained
     checkpoint/                   sft.py's output dir; the model is checkpoint/final
     training_record.json          copied from the checkpoint: config, stats, digest, loss history
-    generations.jsonl             raw outputs on the hidden set (evaluate stage)
+    generations.jsonl generation.json   raw outputs on the hidden set and the run's settings (evaluate stage)
     predictions.jsonl summary.json   graded outputs and scores (score stage; `evaluate`'s schema)
     results.json                  Gradescope results
     record.json                   reproducibility record (hashes, seed, versions, hardware, times)
@@ -64,6 +64,9 @@ class StageState:
     seconds: float | None = None
     error: str | None = None
     host: str | None = None
+    pgid: int | None = None  # the stage process's group: every process the stage started
+    devices: str | None = None  # CUDA_VISIBLE_DEVICES it ran with
+    port: int | None = None  # its rendezvous port (accelerate's main_process_port)
 
 
 @dataclass
@@ -104,11 +107,13 @@ class SubmissionPaths:
     model = property(lambda self: self.root / "checkpoint" / "final")
     training_record = property(lambda self: self.root / "training_record.json")
     generations = property(lambda self: self.root / "generations.jsonl")
+    generation = property(lambda self: self.root / "generation.json")
     predictions = property(lambda self: self.root / "predictions.jsonl")
     summary = property(lambda self: self.root / "summary.json")
     results = property(lambda self: self.root / "results.json")
     record = property(lambda self: self.root / "record.json")
     logs = property(lambda self: self.root / "logs")
+    lock = property(lambda self: self.root / ".lock")
 
     def log(self, stage: str) -> Path:
         return self.logs / f"{stage}.log"
@@ -129,6 +134,8 @@ class BatchPaths:
     test = property(lambda self: self.root / "test.jsonl")
     baseline = property(lambda self: self.root / "baseline")
     grades = property(lambda self: self.root / "grades.csv")
+    lock = property(lambda self: self.root / ".grade.lock")
+    slurm = property(lambda self: self.root / "slurm")
     submissions_dir = property(lambda self: self.root / "submissions")
 
     def submission(self, submission_id: str) -> SubmissionPaths:

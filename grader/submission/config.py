@@ -130,7 +130,7 @@ assert [f.name for f in fields(TrainConfig)] == list(FIELDS), "TrainConfig and F
 _DEFAULT = TrainConfig(**{name: spec.default for name, spec in FIELDS.items()})
 
 
-class _NoAliasLoader(yaml.SafeLoader):
+class NoAliasLoader(yaml.SafeLoader):
     """Safe YAML without aliases: an alias bomb cannot expand, and no tag builds objects."""
 
     def compose_node(self, parent, index):  # type: ignore[override]
@@ -142,7 +142,7 @@ class _NoAliasLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
-def _check_value(key: str, value: Any, spec: Field) -> tuple[Any, str | None]:
+def check_value(key: str, value: Any, spec: Field) -> tuple[Any, str | None]:
     """Coerce what YAML gave into the declared type, or say what is allowed."""
     kind = spec.type
     if kind is bool:
@@ -192,7 +192,7 @@ def parse_config(text: str, source: str = CONFIG_NAME) -> tuple[TrainConfig, lis
     if len(text.encode("utf-8", "surrogatepass")) > MAX_CONFIG_BYTES:
         return _DEFAULT, [f"{source}: file is larger than {MAX_CONFIG_BYTES // 1024} KiB; a config holds a few keys"]
     try:
-        raw = yaml.load(text, Loader=_NoAliasLoader) if text.strip() else {}
+        raw = yaml.load(text, Loader=NoAliasLoader) if text.strip() else {}
     except yaml.constructor.ConstructorError as exc:
         where = f" (line {exc.problem_mark.line + 1})" if exc.problem_mark else ""
         return _DEFAULT, [f"{source}{where}: YAML tags (such as !!python/...) are not allowed; use plain values"]
@@ -218,7 +218,7 @@ def parse_config(text: str, source: str = CONFIG_NAME) -> tuple[TrainConfig, lis
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             errors.append(f"{source}: unknown key '{key}'{hint}; allowed keys: see the comments in {CONFIG_NAME}")
         else:
-            checked, problem = _check_value(key, value, FIELDS[key])
+            checked, problem = check_value(key, value, FIELDS[key])
             if problem is None and key in ("train_file", "val_file"):
                 problem = _check_data_path(key, checked)
             if problem:

@@ -29,6 +29,16 @@ TEMPLATE_VARIABLES = frozenset({"messages", "bos_token", "eos_token", "add_gener
 # Jinja's own globals that are pure functions of their arguments; ``lipsum`` is random.
 TEMPLATE_BUILTINS = frozenset({"range", "dict", "namespace", "loop", "self", "cycler", "joiner"})
 NONDETERMINISTIC_FILTERS = frozenset({"random"})
+# The kit's default prompt, as shipped in sft_utils.py (a test keeps the two identical). The
+# batch grader prompts the untrained base model with it for the class's baseline.
+DEFAULT_CHAT_TEMPLATE = (
+    "{{ bos_token }}"
+    "{% for message in messages %}{% if message['role'] == 'user' %}"
+    "Solve the following math problem. Put the final answer in \\boxed{}.\n\n"
+    "Problem: {{ message['content'] }}\n\n"
+    "Solution:"
+    "{% endif %}{% endfor %}"
+)
 
 # Different lengths, scripts, digits, LaTeX, braces, Jinja-looking text and keywords a template
 # might branch on: the text around the problem must come out identical for all of them.

@@ -1,0 +1,122 @@
+"""The batch's outputs for people: grades.csv, the status table, and each submission's record.
+
+grades.csv is rebuilt from the states (never appended to), under a lock and atomically, by
+whichever process changed a state last: the local scheduler, a Slurm task, or ``status``.
+"""
+
+from __future__ import annotations
+
+import csv
+import fcntl
+import hashlib
+import io
+import time
+from collections import Counter
+from pathlib import Path
+
+from grader.atomic import read_json, write_json_atomic, write_text_atomic
+from grader.batch.layout import FINAL, GRADE_COLUMNS, PENDING, RUNNING, STAGES, BatchPaths, SubmissionPaths, SubmissionState
+
+
+def grade_row(state: SubmissionState) -> dict:
+    values = state.values
+    row = {
+        "id": state.id,
+        "status": state.status,
+        "accuracy": values.get("accuracy"),
+        "correct": values.get("correct"),
+        "total": values.get("total"),
+        "trained_tokens": values.get("trained_tokens"),
+        "final_train_loss": values.get("final_train_loss"),
+        "error": state.error,
+    }
+    for stage in STAGES:
+        seconds = state.stages[stage].seconds
+        row[f"{stage}_seconds"] = None if seconds is None else round(seconds, 1)
+    return {column: row[column] for column in GRADE_COLUMNS}
+
+
+def grades_csv(states: list[SubmissionState]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=GRADE_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for state in states:
+        writer.writerow({k: "" if v is None else v for k, v in grade_row(state).items()})
+    return out.getvalue()
+
+
+def write_grades(paths: BatchPaths) -> list[SubmissionState]:
+    """Rebuild grades.csv from every state, under the batch's gradebook lock."""
+    with open(paths.root / ".grades.lock", "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        states = paths.states()
+        write_text_atomic(paths.grades, grades_csv(states))
+    return states
+
+
+def counts(states: list[SubmissionState]) -> dict[str, int]:
+    found = Counter(state.status for state in states)
+    return {status: found[status] for status in (*FINAL, RUNNING, PENDING) if found[status]}
+
+
+def status_table(states: list[SubmissionState], baseline: SubmissionState | None = None) -> str:
+    """The table `status` prints: one line per submission, then the counts."""
+    lines = [f"{'submission':<24} {'status':<14} {'stage':<9} {'accuracy':>8} {'tokens':>14}  error"]
+    for state in states:
+        stage = next((s for s in STAGES if state.stages[s].state == RUNNING), "")
+        accuracy = state.values.get("accuracy")
+        tokens = state.values.get("trained_tokens")
+        lines.append(
+            f"{state.id:<24} {state.status:<14} {stage:<9} "
+            f"{'' if accuracy is None else f'{accuracy:.1%}':>8} {'' if tokens is None else f'{tokens:,}':>14}  "
+            f"{state.error or ''}"[:400]
+        )
+    summary = ", ".join(f"{n} {status}" for status, n in counts(states).items())
+    lines.append(f"{len(states)} submissions: {summary or 'none'}")
+    if baseline is not None and baseline.values.get("accuracy") is not None:
+        lines.append(f"base model (untrained): {baseline.values['accuracy']:.1%}")
+    return "\n".join(lines)
+
+
+def write_results(batch, paths: SubmissionPaths, state: SubmissionState, summary: dict | None) -> None:
+    """Gradescope's results.json for one submission (see grader.report.gradescope)."""
+    from grader.report.gradescope import results_for
+
+    write_json_atomic(paths.results, results_for(state, summary, batch.policy.max_score))
+
+
+def write_record(batch, paths: SubmissionPaths, state: SubmissionState) -> None:
+    """What it takes to reproduce this grade: inputs' digests, seed, versions, hardware, times."""
+    from grader.batch.stages import host_info
+
+    manifest = read_json(paths.manifest, {})
+    training = read_json(paths.training_record, {})
+    summary = read_json(paths.summary, {})
+    record = {
+        "id": state.id,
+        "snapshot_sha256": manifest.get("sha256"),
+        "source": manifest.get("source"),
+        "test_sha256": batch.test_sha256,
+        "base_model": batch.base_model,
+        "policy": batch.policy.to_json(),
+        "seed": (training.get("config") or {}).get("seed"),
+        "train_tokens_sha256": training.get("train_tokens_sha256"),
+        "prompt_format_sha256": training.get("prompt_format_sha256"),
+        "trained_tokens": training.get("trained_tokens"),
+        "world_size": training.get("world_size"),
+        "predictions_sha256": summary.get("predictions_sha256"),
+        "accuracy": summary.get("accuracy"),
+        "stage_seconds": {s: state.stages[s].seconds for s in STAGES},
+        "stage_attempts": {s: state.stages[s].attempts for s in STAGES},
+        "environment": host_info(),
+        "written": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    write_json_atomic(paths.record, record)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,0 +1,32 @@
+"""Process plumbing shared by the scheduler and the stages: parent-death signal, groups, free ports."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import socket
+
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """In a child between fork and exec: SIGKILL it when the process that started it dies (Linux)."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+
+
+def kill_group(pgid: int) -> None:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on now: each concurrent training gets its own rendezvous port."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

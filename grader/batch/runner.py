@@ -1,0 +1,200 @@
+"""Stage processes: start one, bound its wall time, collect its outcome, clean up after a crash.
+
+Every stage runs as ``python -m grader stage DIR ID STAGE`` in a session (process group) of its
+own, so a timeout kills everything the stage started, and with a parent-death signal, so killing
+the grader kills its stages too. The stage process writes its own outcome into state.json; the
+runner writes an outcome only when the process could not: a timeout, or a death by signal
+(retried up to the policy's ``retries``, as an infrastructure failure).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from grader.batch.layout import RUNNING, SubmissionPaths
+from grader.batch.procs import die_with_parent, free_port, kill_group
+from grader.batch.stages import EXIT_BUSY, FAILED_STATUS, KIT, Batch, hold_lock, next_stage
+
+GPU_STAGES = ("train", "evaluate")  # the rest (check, score) run on CPU
+
+
+@dataclass
+class Slot:
+    """Where a GPU stage runs: its CUDA_VISIBLE_DEVICES (None: whatever the machine has, e.g. CPU)."""
+
+    name: str
+    devices: str | None
+    busy: bool = False
+
+
+@dataclass
+class Job:
+    submission: str
+    stage: str
+    proc: subprocess.Popen
+    log: IO[bytes]
+    started: float
+    limit: float
+    slot: Slot | None
+    port: int | None
+    timed_out: bool = False
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+
+def start_stage(batch: Batch, submission_id: str, stage: str, slot: Slot | None = None, threads: int | None = None) -> Job:
+    """``threads``: OMP_NUM_THREADS for a stage that computes on CPU next to others (unless already set)."""
+    paths = batch.submission(submission_id)
+    paths.logs.mkdir(parents=True, exist_ok=True)
+    log = open(paths.log(stage), "ab")
+    port = free_port() if stage == "train" else None
+    command = [sys.executable, "-m", "grader", "stage", str(batch.paths.root), submission_id, stage]
+    env = {**os.environ, "PYTHONPATH": str(KIT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    if threads is not None and "OMP_NUM_THREADS" not in os.environ:
+        env["OMP_NUM_THREADS"] = str(threads)
+    if slot is not None and slot.devices is not None:
+        env["CUDA_VISIBLE_DEVICES"] = slot.devices
+        command += ["--devices", slot.devices]
+    if port is not None:
+        command += ["--port", str(port)]
+    proc = subprocess.Popen(
+        command, cwd=KIT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+        start_new_session=True, preexec_fn=die_with_parent,
+    )  # fmt: skip
+    if slot is not None:
+        slot.busy = True
+    return Job(submission_id, stage, proc, log, time.monotonic(), batch.policy.stage_seconds(stage), slot, port)
+
+
+def poll(job: Job) -> int | None:
+    """The stage process's exit code once it has ended; kills it at its wall-time limit."""
+    code = job.proc.poll()
+    if code is None and job.elapsed > job.limit:
+        job.timed_out = True
+        kill_group(job.proc.pid)
+        code = job.proc.wait()
+    if code is not None:
+        kill_group(job.proc.pid)  # whatever the stage started and left behind
+        job.log.close()
+        if job.slot is not None:
+            job.slot.busy = False
+    return code
+
+
+def settle(batch: Batch, job: Job, code: int) -> str:
+    """Record what the stage process could not; returns 'done', 'failed', 'retry' or 'busy'."""
+    if code == 0:
+        return "done"
+    if code == EXIT_BUSY:
+        return "busy"
+    if code == 1 and not job.timed_out:
+        return "failed"  # the stage process wrote the failure itself
+    paths = batch.submission(job.submission)
+    lock = _wait_for_lock(paths)
+    with lock:
+        state = paths.read_state()
+        entry = state.stages[job.stage]
+        entry.state, entry.seconds = "failed", round(job.elapsed, 3)
+        if job.timed_out:
+            entry.error = f"the {job.stage} stage ran past its limit of {job.limit:g} s"
+            state.status, state.error = "timeout", entry.error
+            outcome = "failed"
+        else:
+            how = f"signal {-code}" if code < 0 else f"exit code {code}"
+            entry.error = f"the {job.stage} stage's process died ({how}); see logs/{job.stage}.log"
+            if entry.attempts <= batch.policy.retries:
+                state.status, outcome = "pending", "retry"
+            else:
+                state.status, state.error, outcome = FAILED_STATUS[job.stage], entry.error, "failed"
+        paths.write_state(state)
+    return outcome
+
+
+def _wait_for_lock(paths: SubmissionPaths, seconds: float = 60.0):
+    end = time.monotonic() + seconds
+    while True:
+        lock = hold_lock(paths)
+        if lock is not None:
+            return lock
+        if time.monotonic() > end:
+            raise RuntimeError(f"{paths.root}: still locked {seconds:g} s after its stage ended")
+        time.sleep(0.1)
+
+
+def _processes_in_group(pgid: int, marker: str) -> list[int]:
+    """Live processes of group ``pgid`` whose command line names ``marker`` (never an unrelated group)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            if fields[0] == "Z" or int(fields[2]) != pgid:
+                continue
+            if marker in (entry / "cmdline").read_bytes().decode("utf-8", "replace"):
+                found.append(int(entry.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
+def reap_orphans(batch: Batch, submission_id: str) -> None:
+    """Stop what an interrupted earlier run left of this submission's stage on this host.
+
+    Called while holding the batch's lock (no other grader works on this folder here), so a
+    stage marked running on this host is an orphan: its processes are killed before the stage
+    starts again from its beginning.
+    """
+    paths = batch.submission(submission_id)
+    state = paths.read_state()
+    host = socket.gethostname()
+    for entry in state.stages.values():
+        if entry.state == RUNNING and entry.host == host and entry.pgid:
+            pids = _processes_in_group(entry.pgid, str(batch.paths.root))
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            end = time.monotonic() + 10
+            while pids and time.monotonic() < end:
+                time.sleep(0.05)
+                pids = _processes_in_group(entry.pgid, str(batch.paths.root))
+
+
+def pool_of(stage: str) -> str:
+    return "gpu" if stage in GPU_STAGES else "cpu"
+
+
+def run_sequentially(batch: Batch, submission_id: str, slot: Slot | None, on_event=None) -> str:
+    """Every remaining stage of one submission, one after another (a Slurm task's work)."""
+    paths = batch.submission(submission_id)
+    retries_left = 10  # bounded even if a stage keeps dying
+    while (stage := next_stage(paths.read_state())) is not None:
+        job = start_stage(batch, submission_id, stage, slot if pool_of(stage) == "gpu" else None)
+        while (code := poll(job)) is None:
+            time.sleep(0.2)
+        outcome = settle(batch, job, code)
+        if on_event:
+            on_event(job, outcome)
+        if outcome == "busy":
+            return "busy"
+        if outcome == "retry":
+            retries_left -= 1
+            if retries_left == 0:
+                return "failed"
+            continue
+        if outcome == "failed":
+            return "failed"
+    return paths.read_state().status

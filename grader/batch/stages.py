@@ -1,0 +1,321 @@
+"""One stage of one submission, run in its own process: ``python -m grader stage DIR ID STAGE``.
+
+The stage process is the only writer of its submission's state while it runs: it takes the
+submission's lock, marks the stage running, clears whatever an interrupted earlier attempt left,
+does the work, writes its outputs atomically and only then marks the stage done. A failure that
+is the submission's (invalid, over budget, a crash in training) becomes the submission's final
+status with a one-line error; the full output stays in ``logs/<stage>.log``.
+
+check     the same ``validate_submission`` as ``python -m grader check``, on the snapshot, with the
+          hidden set for decontamination; writes check.json and the validated dataset, and
+          compares the trained-token estimate with the policy's budget
+train     the fixed ``sft.py --validated`` on that dataset (no student code runs again), under
+          ``accelerate launch`` with deepspeed_zero3.yaml on GPUs, plain python on CPU
+evaluate  generation on the batch's frozen copy of the hidden set, prompts from the recorded format
+score     last-\\boxed{} grading -> predictions.jsonl, summary.json, results.json, record.json
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.atomic import read_json, write_json_atomic
+from grader.batch.layout import RUNNING, STAGES, BatchPaths, SubmissionPaths, SubmissionState
+from grader.batch.policy import Policy
+from grader.batch.procs import die_with_parent
+from grader.errors import UserError
+
+KIT = Path(__file__).resolve().parent.parent.parent  # sft.py, deepspeed_zero3.yaml
+BASELINE = "baseline"
+BASELINE_STAGES = ("evaluate", "score")
+EXIT_BUSY = 75  # another process holds the submission (a stage of it is running)
+FAILED_STATUS = {"check": "check_failed", "train": "train_failed", "evaluate": "eval_failed", "score": "eval_failed"}
+
+
+@dataclass(frozen=True)
+class Batch:
+    """The batch's fixed inputs, from batch.json."""
+
+    paths: BatchPaths
+    base_model: str
+    policy: Policy
+    gpus_per_job: int
+    test_sha256: str
+
+    @classmethod
+    def load(cls, root: str | Path) -> Batch:
+        paths = BatchPaths(Path(root).resolve())
+        data = read_json(paths.batch)
+        if data is None:
+            raise UserError(f"{paths.root}: not a batch folder (no batch.json; `python -m grader grade` makes one)", exit_code=2)
+        return cls(paths, data["base_model"], Policy(**data["policy"]), int(data["gpus_per_job"]), data["test_sha256"])
+
+    def submission(self, submission_id: str) -> SubmissionPaths:
+        if submission_id == BASELINE:
+            return SubmissionPaths(self.paths.baseline)
+        return self.paths.submission(submission_id)
+
+
+class StageFailure(Exception):
+    """Ends the submission with ``status`` and a one-line message."""
+
+    def __init__(self, status: str, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+def one_line(text: str, width: int = 400) -> str:
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def stages_of(submission_id: str) -> tuple[str, ...]:
+    return BASELINE_STAGES if submission_id == BASELINE else STAGES
+
+
+def next_stage(state: SubmissionState) -> str | None:
+    """The first stage not done, or None when the submission is finished."""
+    if state.final:
+        return None
+    return next((s for s in stages_of(state.id) if state.stages[s].state != "done"), None)
+
+
+# --- the stages -------------------------------------------------------------------------------
+
+
+def _check(batch: Batch, paths: SubmissionPaths, state: SubmissionState) -> None:
+    from grader.submission.check import report
+    from grader.submission.sandbox import Deadline
+    from grader.submission.validate import validate_submission
+
+    start = time.monotonic()
+    validation = validate_submission(
+        paths.snapshot,
+        base_model=batch.base_model,
+        test_file=batch.paths.test,
+        deadline=Deadline.after(max(1.0, batch.policy.check_seconds - 30)),
+        data_dir=paths.dataset,
+    )
+    result = report(validation, paths.snapshot, time.monotonic() - start, [], batch.gpus_per_job)
+    estimate = result["trained_tokens"]
+    result["budget"] = {"max_trained_tokens": batch.policy.max_trained_tokens, "over": bool(estimate and estimate > batch.policy.max_trained_tokens)}
+    write_json_atomic(paths.check, result)
+    train = result.get("train") or {}
+    state.values.update(trained_tokens=estimate, train_examples=train.get("examples"), val_examples=(result.get("val") or {}).get("examples"))
+    if not validation.ok:
+        first = validation.violations[0]
+        more = len(validation.violations) - 1
+        raise StageFailure("invalid", f"{first.code}: {first.message}" + (f" (+{more} more in check.json)" if more else ""))
+    if result["budget"]["over"]:
+        raise StageFailure(
+            "over_budget",
+            f"the config would train {estimate:,} tokens; the compute budget is {batch.policy.max_trained_tokens:,} "
+            "(fewer epochs, max_steps or examples)",
+        )
+
+
+def train_command(batch: Batch, paths: SubmissionPaths, port: int | None, cuda: bool) -> list[str]:
+    """The fixed sft.py on the validated dataset: accelerate + ZeRO-3 on GPUs, one plain process on CPU."""
+    args = [str(KIT / "sft.py"), "--validated", str(paths.dataset), "--base-model", batch.base_model,
+            "--output-dir", str(paths.checkpoint)]  # fmt: skip
+    if not cuda:
+        return [sys.executable, *args]
+    launch = [sys.executable, "-m", "accelerate.commands.launch", "--config_file", str(KIT / "deepspeed_zero3.yaml"),
+              "--num_processes", str(batch.gpus_per_job)]  # fmt: skip
+    if port is not None:
+        launch += ["--main_process_port", str(port)]
+    return [*launch, *args]
+
+
+def _train_error(log: Path) -> str:
+    """The one line that says why training failed, from the end of its log."""
+    try:
+        with open(log, "rb") as handle:
+            handle.seek(max(0, handle.seek(0, 2) - 200_000))
+            lines = handle.read().decode("utf-8", "replace").splitlines()
+    except OSError:
+        return "training failed (no log)"
+    text = "\n".join(lines)
+    if "CUDA out of memory" in text or "OutOfMemoryError" in text:
+        return "training ran out of GPU memory (a smaller per_device_train_batch_size, or gradient_checkpointing)"
+    for line in reversed(lines):
+        if line.startswith("error: ") or "Error" in line or "error" in line.split(":")[0]:
+            return one_line(line.removeprefix("error: "))
+    return one_line(lines[-1]) if lines else "training failed"
+
+
+def _train(batch: Batch, paths: SubmissionPaths, state: SubmissionState, port: int | None) -> None:
+    import torch
+
+    shutil.rmtree(paths.checkpoint, ignore_errors=True)
+    command = train_command(batch, paths, port, torch.cuda.is_available())
+    print("$ " + " ".join(command), flush=True)
+    env = {**os.environ, "PYTHONPATH": str(KIT) + os.pathsep + os.environ.get("PYTHONPATH", ""), "TOKENIZERS_PARALLELISM": "false"}
+    proc = subprocess.run(command, cwd=paths.root, env=env, stdin=subprocess.DEVNULL, preexec_fn=die_with_parent)
+    if proc.returncode != 0:
+        raise StageFailure("train_failed", _train_error(paths.log("train")))
+    record = read_json(paths.model / "training_record.json")
+    if record is None:
+        raise StageFailure("train_failed", "training ended without a checkpoint")
+    write_json_atomic(paths.training_record, record)
+    state.values.update(final_train_loss=record.get("final_train_loss"), trained_tokens=record.get("trained_tokens"))
+
+
+def _items(batch: Batch):
+    from grader.evaluation.evaluate import read_items
+
+    return read_items(batch.paths.test)
+
+
+def _baseline_format(batch: Batch, paths: SubmissionPaths) -> Path:
+    """The untrained model is prompted with the kit's own default template (fixed code, not a student's)."""
+    from grader.submission.prompts import DEFAULT_CHAT_TEMPLATE, prompt_format, write_format
+    from grader.submission.validate import load_tokenizer
+
+    write_format(paths.root, prompt_format(load_tokenizer(batch.base_model), DEFAULT_CHAT_TEMPLATE))
+    return paths.root
+
+
+def _evaluate(batch: Batch, paths: SubmissionPaths, state: SubmissionState) -> None:
+    from grader.evaluation.evaluate import generate_answers
+
+    baseline = paths.root == batch.paths.baseline
+    model = Path(batch.base_model) if baseline else paths.model
+    format_dir = _baseline_format(batch, paths) if baseline else None
+    meta = generate_answers(model, _items(batch), paths.root, batch.policy.max_new_tokens, format_dir=format_dir)
+    state.values.update(generate_seconds=meta["generate_seconds"], backend=meta["backend"])
+
+
+def _score(batch: Batch, paths: SubmissionPaths, state: SubmissionState) -> None:
+    from grader.batch.gradebook import write_record, write_results
+    from grader.evaluation.evaluate import score_answers
+
+    summary = score_answers(_items(batch), batch.paths.test, paths.root)
+    state.values.update(
+        accuracy=summary["accuracy"], correct=summary["correct"], total=summary["n"],
+        never_stopped=summary["never_stopped"], no_box=summary["no_box"],
+    )  # fmt: skip
+    state.status = "graded"  # the last stage: what results.json and record.json describe
+    if paths.root != batch.paths.baseline:
+        write_results(batch, paths, state, summary)
+        write_record(batch, paths, state)
+
+
+# --- running one stage --------------------------------------------------------------------------
+
+
+def clear_outputs(paths: SubmissionPaths, stage: str) -> None:
+    """What an interrupted attempt of ``stage`` may have left; nothing of it is ever read."""
+    doomed = {
+        "check": [paths.check, paths.dataset],
+        "train": [paths.checkpoint, paths.training_record],
+        "evaluate": [paths.generations, paths.generation],
+        "score": [paths.predictions, paths.summary, paths.results, paths.record],
+    }[stage]
+    for path in doomed:
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+
+
+def hold_lock(paths: SubmissionPaths):
+    """The submission's exclusive lock, or None when another process holds it."""
+    paths.root.mkdir(parents=True, exist_ok=True)
+    handle = open(paths.lock, "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        return None
+    return handle
+
+
+def run_stage(batch: Batch, submission_id: str, stage: str, devices: str | None = None, port: int | None = None) -> int:
+    """Run one stage now; the exit code says what happened (0 done or already done, 1 failed, 75 busy)."""
+    paths = batch.submission(submission_id)
+    lock = hold_lock(paths)
+    if lock is None:
+        print(f"{submission_id}: busy (another process holds {paths.lock})", file=sys.stderr)
+        return EXIT_BUSY
+    with lock:
+        state = paths.read_state()
+        if state.final or state.stages[stage].state == "done":
+            return 0
+        entry = state.stages[stage]
+        entry.state, entry.attempts, entry.started, entry.error = RUNNING, entry.attempts + 1, time.time(), None
+        entry.host, entry.pgid, entry.devices, entry.port = socket.gethostname(), os.getpgrp(), devices, port
+        state.status = RUNNING
+        paths.write_state(state)
+        print(f"=== {submission_id}: {stage}, attempt {entry.attempts}, {time.strftime('%Y-%m-%d %H:%M:%S')} on {entry.host}"
+              + (f", devices {devices}" if devices else "") + (f", port {port}" if port else ""), flush=True)  # fmt: skip
+        clear_outputs(paths, stage)
+        start = time.monotonic()
+        code = 0
+        try:
+            if stage == "check":
+                _check(batch, paths, state)
+            elif stage == "train":
+                _train(batch, paths, state, port)
+            elif stage == "evaluate":
+                _evaluate(batch, paths, state)
+            elif stage == "score":
+                _score(batch, paths, state)
+            else:
+                raise ValueError(f"unknown stage {stage!r}")
+            entry.state = "done"
+        except StageFailure as exc:
+            entry.state, entry.error = "failed", str(exc)
+            state.status, state.error = exc.status, str(exc)
+            code = 1
+        except UserError as exc:
+            entry.state, entry.error = "failed", one_line(str(exc))
+            state.status, state.error = FAILED_STATUS[stage], one_line(str(exc))
+            code = 1
+        except Exception as exc:  # a crash of the fixed code on this submission: recorded, the batch goes on
+            traceback.print_exc()
+            message = one_line(f"{type(exc).__name__}: {exc}")
+            entry.state, entry.error = "failed", message
+            state.status, state.error = FAILED_STATUS[stage], message
+            code = 1
+        entry.seconds = round(time.monotonic() - start, 3)
+        if code == 0:
+            state.status = "graded" if next_stage(state) is None else "pending"
+        paths.write_state(state)
+        print(f"=== {submission_id}: {stage} {entry.state} in {entry.seconds:.1f} s"
+              + (f": {entry.error}" if entry.error else ""), flush=True)  # fmt: skip
+        return code
+
+
+def host_info() -> dict:
+    """What the record says about where a grade was computed."""
+    import importlib.metadata as md
+
+    info = {"python": platform.python_version(), "machine": platform.machine(), "host": socket.gethostname()}
+    for package in ("torch", "transformers", "trl", "deepspeed", "accelerate", "datasets"):
+        try:
+            info[package] = md.version(package)
+        except md.PackageNotFoundError:
+            info[package] = None
+    try:
+        import torch
+
+        if torch.cuda.is_available():
+            info["gpu"] = torch.cuda.get_device_name(0)
+            info["gpu_count"] = torch.cuda.device_count()
+        else:
+            info["gpu"], info["gpu_count"] = None, 0
+    except ImportError:
+        pass
+    return info
+

@@ -1,0 +1,1 @@
+"""Reports for people: the class report, per-student feedback, Gradescope results."""
