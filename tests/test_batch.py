@@ -214,7 +214,7 @@ def test_the_same_batch_on_slurm_with_a_cancelled_task_picked_up_again(graded, k
     env = {**ENV, **slurm_cluster.env}
     command = [sys.executable, "-m", "grader", "grade", str(klass["subs"]), "--test", str(klass["test"]),
                "--base-model", str(klass["base"]), "--out", str(out), "--policy", str(klass["policy"]),
-               "--slurm", "--max-parallel", "2", "--gpus-per-job", "0"]  # fmt: skip
+               "--slurm", "--max-parallel", "2", "--gpus-per-job", "0", "--cpus-per-task", "1"]  # fmt: skip
     first = subprocess.run([*command, "--no-wait"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert first.returncode == 0, first.stderr[-3000:]
     script = next((out / "slurm").glob("array-*.sh")).read_text()

@@ -67,6 +67,8 @@ class StageState:
     pgid: int | None = None  # the stage process's group: every process the stage started
     devices: str | None = None  # CUDA_VISIBLE_DEVICES it ran with
     port: int | None = None  # its rendezvous port (accelerate's main_process_port)
+    launched: float | None = None  # when the scheduler started its process (time.time())
+    exited: float | None = None  # when the scheduler saw that process end: the rest of (exited - launched) is overhead
 
 
 @dataclass

@@ -59,7 +59,8 @@ def start_stage(batch: Batch, submission_id: str, stage: str, slot: Slot | None 
     paths.logs.mkdir(parents=True, exist_ok=True)
     log = open(paths.log(stage), "ab")
     port = free_port() if stage == "train" else None
-    command = [sys.executable, "-m", "grader", "stage", str(batch.paths.root), submission_id, stage]
+    command = [sys.executable, "-m", "grader", "stage", str(batch.paths.root), submission_id, stage,
+               "--launched", repr(time.time())]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(KIT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     if threads is not None and "OMP_NUM_THREADS" not in os.environ:
         env["OMP_NUM_THREADS"] = str(threads)
@@ -94,17 +95,17 @@ def poll(job: Job) -> int | None:
 
 def settle(batch: Batch, job: Job, code: int) -> str:
     """Record what the stage process could not; returns 'done', 'failed', 'retry' or 'busy'."""
-    if code == 0:
-        return "done"
     if code == EXIT_BUSY:
         return "busy"
-    if code == 1 and not job.timed_out:
-        return "failed"  # the stage process wrote the failure itself
     paths = batch.submission(job.submission)
     lock = _wait_for_lock(paths)
     with lock:
         state = paths.read_state()
         entry = state.stages[job.stage]
+        entry.exited = time.time()
+        if code in (0, 1) and not job.timed_out:  # the stage process wrote its outcome itself
+            paths.write_state(state)
+            return "done" if code == 0 else "failed"
         entry.state, entry.seconds = "failed", round(job.elapsed, 3)
         if job.timed_out:
             entry.error = f"the {job.stage} stage ran past its limit of {job.limit:g} s"

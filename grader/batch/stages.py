@@ -241,7 +241,10 @@ def hold_lock(paths: SubmissionPaths):
     return handle
 
 
-def run_stage(batch: Batch, submission_id: str, stage: str, devices: str | None = None, port: int | None = None) -> int:
+def run_stage(
+    batch: Batch, submission_id: str, stage: str, devices: str | None = None, port: int | None = None,
+    launched: float | None = None,
+) -> int:  # fmt: skip
     """Run one stage now; the exit code says what happened (0 done or already done, 1 failed, 75 busy)."""
     paths = batch.submission(submission_id)
     lock = hold_lock(paths)
@@ -255,6 +258,7 @@ def run_stage(batch: Batch, submission_id: str, stage: str, devices: str | None 
         entry = state.stages[stage]
         entry.state, entry.attempts, entry.started, entry.error = RUNNING, entry.attempts + 1, time.time(), None
         entry.host, entry.pgid, entry.devices, entry.port = socket.gethostname(), os.getpgrp(), devices, port
+        entry.launched, entry.exited = launched, None
         state.status = RUNNING
         paths.write_state(state)
         print(f"=== {submission_id}: {stage}, attempt {entry.attempts}, {time.strftime('%Y-%m-%d %H:%M:%S')} on {entry.host}"
