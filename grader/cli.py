@@ -16,6 +16,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("grader.submission.check", "validate a submission: config schema, sandboxed data, exact-token limits"),
     "evaluate": ("grader.evaluation.evaluate", "generate answers with a checkpoint on a problem set and score them"),
     "score": ("grader.evaluation.score", "score existing generations against reference answers (no model)"),
+    "report": ("grader.report.command", "class report, per-submission feedback pages and Gradescope results of a graded batch"),
     "demo": ("grader.demo", "the whole loop on the embedded tiny model, on CPU"),
 }
 
