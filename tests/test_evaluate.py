@@ -105,7 +105,7 @@ def test_end_to_end_writes_graded_items_and_summary(checkpoint, data_file, tmp_p
         capsys, checkpoint, "--data", data_file, "--out", out, "--max-new-tokens", MAX_NEW
     )
     assert rc == 0, stderr
-    assert sorted(p.name for p in out.iterdir()) == ["predictions.jsonl", "summary.json"]  # no temp files left
+    assert sorted(p.name for p in out.iterdir()) == ["predictions.jsonl", "report.html", "summary.json"]  # no temp files left
     inputs, rows = read_rows(data_file), read_rows(out / "predictions.jsonl")
     summary = json.loads((out / "summary.json").read_text())
 
