@@ -29,7 +29,7 @@ ERROR_CHARS = 300
 
 def _headline(batch: BatchView, stats: ClassStats) -> str:
     counts = status_counts(batch.submissions)
-    tones = {"graded": "good", "failed": "bad" if counts["failed"] else ""}
+    tones = {"graded": "good" if counts["graded"] else "", "failed": "bad" if counts["failed"] else ""}
     status_cards = [
         card(name, str(n), card_id=f"count-{name.replace(' ', '-')}", raw=n, tone=tones.get(name, ""))
         for name, n in counts.items()

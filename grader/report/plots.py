@@ -48,8 +48,11 @@ def _figure(width: float = 5.6, height: float = 2.6) -> Figure:
         return Figure(figsize=(width, height), layout="constrained")
 
 
-def _percent_axis(axis) -> None:
-    axis.set_major_formatter(matplotlib.ticker.PercentFormatter(xmax=1.0))  # decimals only when the range needs them
+def _percent_axis(ax, which: str = "x") -> None:
+    """Shares as percentages: whole numbers unless the axis spans less than 5 points."""
+    low, high = ax.get_xlim() if which == "x" else ax.get_ylim()
+    formatter = matplotlib.ticker.PercentFormatter(xmax=1.0, decimals=0 if high - low >= 0.05 else 1)
+    (ax.xaxis if which == "x" else ax.yaxis).set_major_formatter(formatter)
 
 
 def accuracy_histogram(accuracies: Sequence[float], baseline: float | None) -> str:
@@ -66,7 +69,7 @@ def accuracy_histogram(accuracies: Sequence[float], baseline: float | None) -> s
         ax.axvline(median, color=GREEN, linewidth=1.6, label=f"median {median:.1%}")
         if baseline is not None:
             ax.axvline(baseline, color=RED, linestyle=":", linewidth=1.8, label=f"base model {baseline:.1%}")
-        _percent_axis(ax.xaxis)
+        _percent_axis(ax)
         ax.yaxis.get_major_locator().set_params(integer=True)
         ax.set_xlabel("accuracy on the hidden test set")
         ax.set_ylabel("submissions")
@@ -84,7 +87,7 @@ def solve_share_histogram(shares: Sequence[float]) -> str:
         if len(patches):
             patches[0].set_facecolor(RED)
             patches[-1].set_facecolor(GREEN)
-        _percent_axis(ax.xaxis)
+        _percent_axis(ax)
         ax.yaxis.get_major_locator().set_params(integer=True)
         ax.set_xlabel("share of graded submissions that solve the problem")
         ax.set_ylabel("problems")
@@ -110,7 +113,7 @@ def group_boxes(field: str, groups: Mapping[str, Sequence[float]], baseline: Map
                 ax.legend(loc="lower right", fontsize=8)
         ax.set_yticks(positions, [label[:28] for label in labels])
         ax.set_xlim(-0.02, 1.02)
-        _percent_axis(ax.xaxis)
+        _percent_axis(ax)
         ax.set_xlabel(f"accuracy per {field} (one point per submission)")
         return _svg(fig, f"group-{field}")
 
@@ -123,7 +126,9 @@ def tokens_vs_accuracy(tokens: Sequence[float], accuracies: Sequence[float]) -> 
         ax.scatter(tokens, accuracies, s=16, color=BLUE, alpha=0.75)
         if tokens and max(tokens) > 0 and min(tokens) > 0 and max(tokens) / min(tokens) > 50:
             ax.set_xscale("log")
-        _percent_axis(ax.yaxis)
+        _percent_axis(ax, "y")
+        if ax.get_xscale() == "linear":
+            ax.xaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
         ax.set_xlabel("trained tokens")
         ax.set_ylabel("accuracy")
         return _svg(fig, "tokens-vs-accuracy")
@@ -163,7 +168,7 @@ def group_bars(
             ax.barh(ys, [values.get(k, 0.0) for k in labels], height=height * 0.92, color=color, label=name)
         ax.set_yticks([len(labels) - i for i in range(len(labels))], [label[:28] for label in labels])
         ax.set_xlim(0, 1)
-        _percent_axis(ax.xaxis)
+        _percent_axis(ax)
         ax.set_xlabel(f"accuracy per {field}")
         ax.legend(loc="lower right", fontsize=8)
         return _svg(fig, f"bars-{field}")
