@@ -24,8 +24,8 @@ demo: $(STAMP)
 	$(BIN)/python -m grader demo
 
 test: $(STAMP)
-	@# Slurm + munge for the tests' one-node cluster: installed when root with apt-get, else those tests skip
-	@.ci/install-slurm || echo "note: could not install Slurm; the Slurm tests will skip"
+	@# bubblewrap, Slurm + munge, chromium: installed when root (or sudo) with apt-get, else those tests skip
+	@.ci/install-system-deps || echo "note: could not install the system packages; the tests that need them will skip"
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
 
 clean:

@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "status": ("grader.batch.command", "where a batch stands (also while it runs, also on Slurm)"),
     "grade-one": ("grader.batch.command", "one submission's remaining stages in a batch folder (a Slurm task)"),
     "stage": ("grader.batch.command", "one stage of one submission in a batch folder (internal)"),
+    "report": ("grader.report.command", "class report, per-submission feedback pages and Gradescope results of a graded batch"),
     "demo": ("grader.demo", "the whole loop on the embedded tiny model, on CPU"),
 }
 

@@ -106,7 +106,7 @@ def test_end_to_end_writes_graded_items_and_summary(checkpoint, data_file, tmp_p
     )
     assert rc == 0, stderr
     assert sorted(p.name for p in out.iterdir()) == [
-        "generation.json", "generations.jsonl", "predictions.jsonl", "summary.json",
+        "generation.json", "generations.jsonl", "predictions.jsonl", "report.html", "summary.json",
     ]  # no temp files left  # fmt: skip
     inputs, rows = read_rows(data_file), read_rows(out / "predictions.jsonl")
     summary = json.loads((out / "summary.json").read_text())

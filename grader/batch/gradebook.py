@@ -78,13 +78,6 @@ def status_table(states: list[SubmissionState], baseline: SubmissionState | None
     return "\n".join(lines)
 
 
-def write_results(batch, paths: SubmissionPaths, state: SubmissionState, summary: dict | None) -> None:
-    """Gradescope's results.json for one submission (see grader.report.gradescope)."""
-    from grader.report.gradescope import results_for
-
-    write_json_atomic(paths.results, results_for(state, summary, batch.policy.max_score))
-
-
 def write_record(batch, paths: SubmissionPaths, state: SubmissionState) -> None:
     """What it takes to reproduce this grade: inputs' digests, seed, versions, hardware, times."""
     from grader.batch.stages import host_info

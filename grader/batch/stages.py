@@ -197,8 +197,9 @@ def _evaluate(batch: Batch, paths: SubmissionPaths, state: SubmissionState) -> N
 
 
 def _score(batch: Batch, paths: SubmissionPaths, state: SubmissionState) -> None:
-    from grader.batch.gradebook import write_record, write_results
+    from grader.batch.gradebook import write_record
     from grader.evaluation.evaluate import score_answers
+    from grader.report.gradescope import write_results
 
     summary = score_answers(_items(batch), batch.paths.test, paths.root)
     state.values.update(
@@ -207,7 +208,7 @@ def _score(batch: Batch, paths: SubmissionPaths, state: SubmissionState) -> None
     )  # fmt: skip
     state.status = "graded"  # the last stage: what results.json and record.json describe
     if paths.root != batch.paths.baseline:
-        write_results(batch, paths, state, summary)
+        write_results(paths, state, summary, read_json(paths.check), max_score=batch.policy.max_score)
         write_record(batch, paths, state)
 
 

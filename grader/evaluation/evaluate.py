@@ -341,6 +341,9 @@ def run(args: argparse.Namespace) -> int:
         format_dir=args.prompt_format,
     )
     out = Path(args.out) if args.out else default_out_dir(args.model_dir, args.data)
+    from grader.report.feedback import write_run_feedback  # the page students share with instructors
+
+    page = write_run_feedback(out, args.model_dir, args.data)
     print(format_table(summary))
-    print(f"written: {out / PREDICTIONS_NAME}, {out / SUMMARY_NAME}")
+    print(f"written: {out / PREDICTIONS_NAME}, {out / SUMMARY_NAME}, {page}")
     return 0

@@ -1,0 +1,255 @@
+"""The class report: one self-contained HTML page for the instructor, headline numbers first.
+
+Status counts and accuracy (mean, median, base model) on top, then the failures with their
+one-line errors, the gradebook, the hidden problems (who solves what), accuracy per
+source/subject/level, and compute per submission. The gradebook's numbers are grades.csv's, cell
+for cell (each cell keeps the CSV text in ``data-value``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Mapping
+
+from grader.batch.layout import FINAL, GRADE_COLUMNS
+from grader.report import plots
+from grader.report.load import BatchView, SubmissionView
+from grader.report.page import (
+    Cell, card, cards, count, count_cell, document, esc, grid, note, num_cell, number, pair, pct, pct_cell, plot, section,
+    seconds, shorten, table, text_cell,
+)  # fmt: skip
+from grader.report.stats import (
+    ClassStats, ProblemRow, baseline_by_group, class_stats, mean, median, problem_rows, status_counts,
+)  # fmt: skip
+
+PROBLEM_SNIPPET = 110  # characters of each hidden problem in the instructor's table
+ERROR_CHARS = 300
+
+
+def _headline(batch: BatchView, stats: ClassStats) -> str:
+    counts = status_counts(batch.submissions)
+    tones = {"graded": "good" if counts["graded"] else "", "failed": "bad" if counts["failed"] else ""}
+    status_cards = [
+        card(name, str(n), card_id=f"count-{name.replace(' ', '-')}", raw=n, tone=tones.get(name, ""))
+        for name, n in counts.items()
+        if name != "not finished" or n
+    ]
+    best = max(stats.accuracies) if stats.accuracies else None
+    accuracy_cards = [
+        card("mean accuracy", pct(stats.mean), card_id="mean-accuracy", raw=stats.mean),
+        card("median accuracy", pct(stats.median), card_id="median-accuracy", raw=stats.median),
+        card("best", pct(best), card_id="best-accuracy", raw=best),
+        card("base model", pct(stats.baseline), "untrained, same test set", card_id="baseline-accuracy", raw=stats.baseline),
+    ]
+    return cards(status_cards) + cards(accuracy_cards)
+
+
+def _accuracy_section(stats: ClassStats) -> str:
+    if not stats.accuracies:
+        return section("Accuracy", note("No submission was graded, so there is no accuracy to show."), section_id="accuracy")
+    figures = [plot(plots.accuracy_histogram(stats.accuracies, stats.baseline), "accuracy-histogram")]
+    tokens = [(s.number("trained_tokens"), s.accuracy) for s in stats.graded if s.number("trained_tokens") is not None]
+    if len(tokens) >= 2:
+        figures.append(plot(plots.tokens_vs_accuracy([t for t, _ in tokens], [a for _, a in tokens]), "tokens-vs-accuracy"))
+    return section("Accuracy", grid(*figures), section_id="accuracy")
+
+
+def _failures_section(batch: BatchView) -> str:
+    failed = [s for s in batch.submissions if s.status in FINAL and s.status != "graded"]
+    if not failed:
+        return ""
+    rows = [
+        [text_cell(s.id), Cell(f'<span class="tag bad">{esc(s.status)}</span>', s.status), text_cell(FINAL[s.status]),
+         text_cell(shorten(s.row.get("error") or s.state.error or "", ERROR_CHARS))]
+        for s in failed
+    ]  # fmt: skip
+    return section(
+        f"Not graded ({len(failed)})",
+        table(["submission", "status", "meaning", "error"], rows, table_id="failures"),
+        section_id="failures",
+    )
+
+
+def _gradebook_cell(column: str, text: str) -> Cell:
+    try:
+        value = float(text) if text != "" else None
+    except ValueError:
+        value = None
+    if column == "accuracy":
+        return num_cell(value, pct(value), text)
+    if column.endswith("_seconds"):
+        return num_cell(value, seconds(value), text)
+    if column in ("correct", "total", "trained_tokens"):
+        return num_cell(value, count(value), text)
+    if column == "final_train_loss":
+        return num_cell(value, number(value, 4), text)
+    if column == "error":
+        return Cell(f'<span title="{esc(text)}">{esc(shorten(text, 90))}</span>', text)
+    return Cell(esc(text), text)
+
+
+def _gradebook_section(batch: BatchView, links: Mapping[str, str], grades_href: str | None) -> str:
+    columns = list(GRADE_COLUMNS)
+    numeric = [i for i, c in enumerate(columns) if c not in ("id", "status", "error")]
+    rows = []
+    for s in batch.submissions:
+        row = [_gradebook_cell(c, s.row.get(c, "")) for c in columns]
+        if s.id in links:
+            row[0] = Cell(f'<a href="{esc(links[s.id])}">{esc(s.id)}</a>', s.id)
+        rows.append(row)
+    source = (
+        f'From <a href="{esc(grades_href)}">grades.csv</a> (times per stage in seconds there); click a column to sort.'
+        if grades_href
+        else "grades.csv is not written yet: these rows come from each submission's state.json."
+    )
+    headers = [c.removesuffix("_seconds") + (" time" if c.endswith("_seconds") else "") for c in columns]
+    return section(
+        "Gradebook",
+        f'<p class="small muted">{source}</p>',
+        table([h.replace("_", " ") for h in headers], rows, table_id="gradebook", numeric_columns=numeric,
+              scroll=len(rows) > 25, wide=True),
+        section_id="gradebook",
+    )  # fmt: skip
+
+
+def _problems_section(batch: BatchView, stats: ClassStats) -> str:
+    if not stats.graded:
+        return ""
+    problems = problem_rows(batch, stats.graded)
+    if not problems:
+        return ""
+    shares = [p.share for p in problems if p.share is not None]
+    nobody = sum(p.attempted > 0 and p.solved == 0 for p in problems)
+    everybody = sum(p.attempted > 0 and p.solved == p.attempted for p in problems)
+    fields = batch.group_fields()
+    columns = ["#", "id", *fields, "problem", "answer", "base model", "solved by", "share"]
+    numeric = [0, len(columns) - 2, len(columns) - 1]
+
+    def row(index: int, p: ProblemRow) -> list[Cell]:
+        solved = Cell('<span class="tag good">solved</span>', "1")
+        base = {True: solved, False: Cell("–", "0"), None: Cell("", "")}[p.baseline]
+        return [
+            num_cell(index, str(index)), text_cell(p.item.id),
+            *(text_cell(p.item.groups.get(f, "")) for f in fields),
+            Cell(esc(shorten(p.item.problem, PROBLEM_SNIPPET)), None), text_cell(shorten(p.item.answer, 40)), base,
+            num_cell(p.solved, f"{p.solved}/{p.attempted}", str(p.solved)), num_cell(p.share, pct(p.share, 0)),
+        ]  # fmt: skip
+
+    classes = [
+        None if not p.attempted else "none" if p.solved == 0 else "all" if p.solved == p.attempted else None for p in problems
+    ]
+    headline = cards([
+        card("problems", str(len(problems)), card_id="problem-count", raw=len(problems)),
+        card("nobody solves", str(nobody), "red rows", card_id="solved-by-nobody", raw=nobody,
+             tone="bad" if nobody else ""),
+        card("everybody solves", str(everybody), "green rows", card_id="solved-by-everybody", raw=everybody,
+             tone="good" if everybody else ""),
+        card("median share solved", pct(median(shares), 0), card_id="median-share", raw=median(shares)),
+    ])  # fmt: skip
+    return section(
+        "Hidden problems",
+        headline,
+        grid(plot(plots.solve_share_histogram(shares), "solve-share-histogram"),
+             '<p class="small muted">Each problem once: the share of graded submissions whose last box is correct. '
+             "Red: no submission solves it (a hard problem, or a bad reference answer: worth a look); green: all do. "
+             "The table below sorts by any column.</p>"),
+        table(columns, [row(i + 1, p) for i, p in enumerate(problems)], table_id="problems", row_classes=classes,
+              numeric_columns=numeric, scroll=True),
+        section_id="problems",
+    )  # fmt: skip
+
+
+def _groups_section(batch: BatchView, stats: ClassStats) -> str:
+    parts = []
+    counts = {f: {} for f in batch.group_fields()}
+    for item in batch.test:
+        for f in counts:
+            if f in item.groups:
+                key = str(item.groups[f])
+                counts[f][key] = counts[f].get(key, 0) + 1
+    for name in batch.group_fields():
+        groups = stats.groups.get(name, {})
+        if not groups:
+            continue
+        base = baseline_by_group(batch, name)
+        labels = sorted(groups, key=lambda k: (len(k), k) if k.isdigit() else (0, k))
+        rows = [
+            [text_cell(k), count_cell(counts[name].get(k)), pct_cell(base.get(k)), pct_cell(mean(groups[k])),
+             pct_cell(median(groups[k])), pct_cell(max(groups[k]))]
+            for k in labels
+        ]
+        figure = ""
+        if 1 < len(labels) <= 25:  # more values than that read better as a table alone
+            figure = plot(plots.group_boxes(name, {k: groups[k] for k in labels}, base), f"group-{name}")
+        parts.append(f"<h3>By {esc(name)}</h3>" + pair(figure, table(
+            [name, "problems", "base model", "class mean", "class median", "best"], rows, table_id=f"by-{name}",
+            numeric_columns=[1, 2, 3, 4, 5])))  # fmt: skip
+    if not parts:
+        return ""
+    title = "Accuracy by " + " / ".join(n for n in batch.group_fields() if stats.groups.get(n))
+    return section(title, *parts, section_id="groups")
+
+
+def _compute_section(batch: BatchView) -> str:
+    started = [s for s in batch.submissions if s.status == "graded" or s.summary or s.number("trained_tokens") is not None]
+    if not started:
+        return ""
+    rows = []
+    for s in started:
+        summary = s.summary or {}
+        stage_times = [t for t in (s.number("evaluate_seconds"), s.number("score_seconds")) if t is not None]
+        evaluate = sum(stage_times) if stage_times else None
+        tokens, train = s.number("trained_tokens"), s.number("train_seconds")
+        rows.append([
+            text_cell(s.id), text_cell(s.status),
+            num_cell(tokens, count(tokens), s.row.get("trained_tokens", "")),
+            num_cell(train, seconds(train), s.row.get("train_seconds", "")),
+            num_cell(evaluate, seconds(evaluate)),
+            pct_cell(summary.get("never_stopped")), pct_cell(summary.get("no_box")),
+            num_cell(summary.get("mean_output_tokens"), number(summary.get("mean_output_tokens"), 4)),
+        ])  # fmt: skip
+    return section(
+        "Compute and outputs",
+        '<p class="small muted">Evaluation time is generation plus scoring. "Never stopped": outputs that ran to '
+        "the token budget without an end of text; \"no box\": outputs with no \\boxed{} answer.</p>",
+        table(["submission", "status", "trained tokens", "train time", "evaluation time", "never stopped", "no box",
+               "mean output tokens"], rows, table_id="compute", numeric_columns=[2, 3, 4, 5, 6, 7], scroll=len(rows) > 25),
+        section_id="compute",
+    )  # fmt: skip
+
+
+def _subtitle(batch: BatchView) -> str:
+    meta = batch.meta
+    parts = [f"{len(batch.submissions)} submission{'s' if len(batch.submissions) != 1 else ''}"]
+    if batch.test:
+        parts.append(f"{len(batch.test)} hidden problems")
+    if isinstance(meta.get("test_sha256"), str):
+        parts.append(f"test set sha256 {meta['test_sha256'][:12]}")
+    if meta.get("base_model"):
+        parts.append(f"base model {meta['base_model']}")
+    return " · ".join(parts)
+
+
+def render_class_report(
+    batch: BatchView, feedback_links: Mapping[str, str] | None = None, grades_href: str | None = None
+) -> str:
+    """The whole page as a string; links are relative to wherever the page is written."""
+    stats = class_stats(batch)
+    warnings = "".join(note(esc(w)) for w in batch.warnings)
+    body = "".join([
+        _headline(batch, stats),
+        warnings,
+        _accuracy_section(stats),
+        _failures_section(batch),
+        _gradebook_section(batch, feedback_links or {}, grades_href),
+        _problems_section(batch, stats),
+        _groups_section(batch, stats),
+        _compute_section(batch),
+    ])  # fmt: skip
+    return document(f"Class report: {batch.root.resolve().name}", _subtitle(batch), body)
+
+
+def relative_href(target: Path, page: Path) -> str:
+    """A link from ``page`` to ``target`` that still works when both are moved together."""
+    return Path(os.path.relpath(target.resolve(), page.resolve().parent)).as_posix()

@@ -1,0 +1,361 @@
+"""Feedback pages: one submission's results, read by its student (and the same page for `evaluate`).
+
+Headline numbers against the class median, accuracy per source/subject/level, the training and
+validation loss curves from the trainer's log history, the data's token statistics, how outputs
+ended (never stopped, no box, verdict reasons) and, as far as the instructor allows
+(``--show-problems``), worked examples. With ``none`` (the default for the hidden set) no problem
+text, model output, extracted answer or reference answer of the hidden set is on the page.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+from grader.answers import REASONS
+from grader.batch.layout import FINAL
+from grader.evaluation.evaluate import GROUP_FIELDS, read_items
+from grader.errors import UserError
+from grader.jsonl import DataError
+from grader.report import plots
+from grader.report.load import BatchView, SubmissionView, iter_predictions, read_json_file
+from grader.report.page import (
+    Cell, card, cards, count, count_cell, document, esc, grid, is_number, note, num_cell, number, pair, pct, pct_cell, plot,
+    section, shorten, table, text_cell, write_page,
+)  # fmt: skip
+from grader.report.stats import ClassStats, baseline_by_group, median
+from grader.submission.config import FIELDS
+
+SHOW_PROBLEMS = ("none", "wrong", "all")
+MAX_EXAMPLES = 1000  # worked examples on one page; predictions.jsonl has every one
+MAX_OUTPUT_CHARS = 8000  # an output that never stopped is cut here on the page
+REPORT_NAME = "report.html"
+
+
+@dataclass
+class ClassContext:
+    """What one submission is compared against: the class's medians and the base model."""
+
+    n_graded: int
+    median_accuracy: float | None
+    median_never_stopped: float | None
+    median_no_box: float | None
+    group_medians: dict[str, dict[str, float]] = field(default_factory=dict)
+    baseline_accuracy: float | None = None
+    baseline_groups: dict[str, dict[str, float]] = field(default_factory=dict)
+
+
+@dataclass
+class FeedbackInput:
+    """Everything one page shows; any part may be missing (a submission that failed early)."""
+
+    title: str
+    subtitle: str
+    status: str | None = None  # a FINAL status for batch submissions, None for `evaluate`
+    error: str | None = None
+    check: dict | None = None  # check.json (violations and per-split stats)
+    data_stats: dict | None = None  # {"train": {...}, "val": {...}}: examples and token percentiles
+    training: dict | None = None  # training_record.json
+    summary: dict | None = None  # summary.json
+    predictions: Path | None = None  # predictions.jsonl, read only when examples are shown
+    problems: Mapping[str, str] = field(default_factory=dict)  # problem text by id (for the examples)
+    show: str = "none"
+    hidden: bool = True  # the hidden test set (the wording changes; nothing else)
+
+
+def class_context(batch: BatchView, stats: ClassStats) -> ClassContext:
+    return ClassContext(
+        n_graded=len(stats.graded),
+        median_accuracy=stats.median,
+        median_never_stopped=median(stats.never_stopped),
+        median_no_box=median(stats.no_box),
+        group_medians={name: stats.group_medians(name) for name in batch.group_fields()},
+        baseline_accuracy=stats.baseline,
+        baseline_groups={name: baseline_by_group(batch, name) for name in batch.group_fields()},
+    )
+
+
+def _vs(median: float | None, label: str = "class median") -> str:
+    return f"{label} {pct(median)}" if median is not None else ""
+
+
+def _headline(data: FeedbackInput, context: ClassContext | None) -> str:
+    summary = data.summary
+    items = []
+    if data.status is not None:
+        tone = "good" if data.status == "graded" else "bad"
+        meaning = FINAL.get(data.status, "")
+        items.append(card("status", data.status.replace("_", " "), meaning, card_id="status", raw=data.status, tone=tone))
+    if summary:
+        accuracy, never, no_box = summary.get("accuracy"), summary.get("never_stopped"), summary.get("no_box")
+        acc_note = _vs(context.median_accuracy) if context else ""
+        if context and context.baseline_accuracy is not None:
+            acc_note += f" · base model {pct(context.baseline_accuracy)}"
+        budget = summary.get("max_new_tokens")
+        items += [
+            card("accuracy", pct(accuracy), acc_note.strip(" ·"), card_id="accuracy", raw=accuracy),
+            card("correct", f"{count(summary.get('correct'))} / {count(summary.get('n'))}", card_id="correct",
+                 raw=summary.get("correct")),
+            card("never stopped", pct(never), _vs(context.median_never_stopped) if context else "",
+                 card_id="never-stopped", raw=never, tone="bad" if (never or 0) > 0.1 else ""),
+            card("no box", pct(no_box), _vs(context.median_no_box) if context else "",
+                 card_id="no-box", raw=no_box, tone="bad" if (no_box or 0) > 0.1 else ""),
+            card("mean output", f"{number(summary.get('mean_output_tokens'), 4)} tokens",
+                 f"budget {budget}" if budget else "", card_id="mean-output"),
+        ]  # fmt: skip
+    return cards(items)
+
+
+def _problem_section(data: FeedbackInput) -> str:
+    """Why it was not graded: the error line and check's violations (the student's own files)."""
+    if data.status in (None, "graded"):
+        return ""
+    parts = [note(f"<b>{esc(FINAL.get(data.status, data.status))}</b>" + (f": {esc(data.error)}" if data.error else ""))]
+    violations = (data.check or {}).get("violations") or []
+    if violations:
+        rows = [[text_cell(v.get("code", "")), text_cell(shorten(v.get("message", ""), 500))] for v in violations[:200]]
+        parts.append(table(["rule", "what check found"], rows, table_id="violations", sortable=False))
+        if len(violations) > 200:
+            parts.append(f'<p class="small muted">… and {len(violations) - 200} more: run <code>python -m grader check</code>.</p>')
+    return section("Why it was not graded", *parts, section_id="not-graded")
+
+
+def _groups_section(data: FeedbackInput, context: ClassContext | None) -> str:
+    summary = data.summary or {}
+    parts = []
+    for name in GROUP_FIELDS:
+        mine = summary.get(f"by_{name}")
+        if not mine:
+            continue
+        medians = (context.group_medians.get(name) if context else None) or {}
+        base = (context.baseline_groups.get(name) if context else None) or {}
+        labels = sorted(mine, key=lambda k: (len(k), k) if k.isdigit() else (0, k))
+        rows = [
+            [text_cell(k), count_cell(mine[k].get("n")), count_cell(mine[k].get("correct")), pct_cell(mine[k].get("accuracy")),
+             pct_cell(medians.get(k)), pct_cell(base.get(k))]
+            for k in labels
+        ]
+        columns = [name, "problems", "correct", "accuracy", "class median", "base model"]
+        if not context:
+            rows, columns = [r[:4] for r in rows], columns[:4]
+        figure = ""
+        if 1 < len(labels) <= 25:
+            accuracies = {k: mine[k].get("accuracy", 0.0) for k in labels}
+            figure = plot(plots.group_bars(name, accuracies, medians, base), f"bars-{name}")
+        parts.append(f"<h3>By {esc(name)}</h3>" + pair(figure, table(columns, rows, table_id=f"by-{name}",
+                                                               numeric_columns=range(1, len(columns)))))  # fmt: skip
+    return section("Accuracy by group", *parts, section_id="groups") if parts else ""
+
+
+def loss_points(log_history: list) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
+    """(step, loss) and (step, eval_loss) from the HF trainer's state.log_history."""
+    train, validation = [], []
+    for entry in log_history if isinstance(log_history, list) else []:
+        if not isinstance(entry, dict) or not is_number(entry.get("step")):
+            continue
+        if is_number(entry.get("loss")):
+            train.append((entry["step"], entry["loss"]))
+        if is_number(entry.get("eval_loss")):
+            validation.append((entry["step"], entry["eval_loss"]))
+    return train, validation
+
+
+def _config_html(config: dict) -> str:
+    """The settings that differ from sft_config.yaml's defaults, then the rest folded away."""
+    if not config:
+        return ""
+    changed = [k for k in config if k not in FIELDS or config[k] != FIELDS[k].default]
+    rest = [k for k in config if k not in changed]
+
+    def row(key: str) -> list[Cell]:
+        default = json.dumps(FIELDS[key].default) if key in FIELDS else ""
+        return [text_cell(key), text_cell(json.dumps(config[key])), Cell(f'<span class="muted">{esc(default)}</span>')]
+
+    out = "<h3>Configuration: the settings changed from the defaults</h3>"
+    out += table(["setting", "value", "default"], [row(k) for k in changed], table_id="config", sortable=False) if changed else (
+        '<p class="muted">none: every setting is the default.</p>')  # fmt: skip
+    if rest:
+        out += (f'<details class="small"><summary>{len(rest)} settings at their default</summary>'
+                + table(["setting", "value"], [row(k)[:2] for k in rest], sortable=False) + "</details>")  # fmt: skip
+    return out
+
+
+def _training_section(data: FeedbackInput) -> str:
+    record = data.training
+    stats = data.data_stats or (record or {}).get("stats") or (data.check or {})
+    parts = []
+    if record:
+        history = record.get("log_history") or []
+        train, validation = loss_points(history)
+        end = next((e for e in reversed(history) if isinstance(e, dict) and "train_runtime" in e), {})
+        last_eval = validation[-1] if validation else (None, None)
+        runtime, epochs, world = end.get("train_runtime"), end.get("epoch"), record.get("world_size")
+        facts = cards([
+            card("final training loss", number(record.get("final_train_loss"), 4), card_id="final-train-loss",
+                 raw=record.get("final_train_loss")),
+            card("last validation loss", number(last_eval[1], 4), f"step {last_eval[0]}" if validation else "",
+                 card_id="last-eval-loss", raw=last_eval[1]),
+            card("steps", count(end.get("step") or (train[-1][0] if train else None)),
+                 f"{number(epochs, 3)} epochs" if is_number(epochs) else ""),
+            card("training time", f"{number(runtime, 4)} s" if is_number(runtime) else "–",
+                 f"{world} process(es)" if world else ""),
+        ])  # fmt: skip
+        parts.append(facts)
+        figure = plot(plots.loss_curves(train, validation), "loss-curves") if train or validation else note(
+            "The trainer logged no loss (fewer steps than logging_steps).")
+        parts.append(grid(figure, _config_html(record.get("config") or {})))
+    split_rows = []
+    for split in ("train", "val"):
+        entry = stats.get(split) if isinstance(stats, dict) else None
+        if isinstance(entry, dict) and entry.get("examples") is not None:
+            split_rows.append([
+                text_cell({"train": "training", "val": "validation"}[split]),
+                *(count_cell(entry.get(k)) for k in ("examples", "total_tokens", "p50_tokens", "p99_tokens", "max_tokens")),
+            ])  # fmt: skip
+    if split_rows:
+        parts.append("<h3>Data (as checked: prompt + solution + end of text, in tokens)</h3>"
+                     + table(["split", "examples", "total tokens", "median", "99th percentile", "longest"], split_rows,
+                             table_id="data-stats", sortable=False, numeric_columns=[1, 2, 3, 4, 5]))  # fmt: skip
+    if not parts:
+        return ""
+    return section("Training and data", *parts, section_id="training")
+
+
+def _reasons_section(data: FeedbackInput) -> str:
+    reasons = (data.summary or {}).get("reasons") or {}
+    if not reasons:
+        return ""
+    total = sum(reasons.values()) or 1
+    rows = [
+        [text_cell(reason), num_cell(n, count(n)), num_cell(n / total, pct(n / total)), text_cell(REASONS.get(reason, ""))]
+        for reason, n in sorted(reasons.items(), key=lambda kv: -kv[1])
+    ]
+    return section(
+        "How the answers were graded",
+        table(["verdict", "outputs", "share", "meaning"], rows, table_id="reasons", numeric_columns=[1, 2]),
+        '<p class="small muted">Only the last \\boxed{...} of an output counts (see docs/grading.md).</p>',
+        section_id="reasons",
+    )
+
+
+def _example(row: dict, problem: str | None) -> str:
+    correct = bool(row.get("correct"))
+    reason = str(row.get("reason", ""))
+    output = str(row.get("output", ""))
+    cut = f"\n… ({len(output) - MAX_OUTPUT_CHARS:,} more characters)" if len(output) > MAX_OUTPUT_CHARS else ""
+    extracted = row.get("extracted")
+    stopped = "stopped" if row.get("stopped") else "never stopped (hit the token budget)"
+    verdict = "correct" if correct else reason.replace("_", " ")
+    return (
+        f'<details class="ex {"right" if correct else "wrong"}"><summary>'
+        f'<span class="tag {"good" if correct else "bad"}">{esc(verdict)}</span> '
+        f"<b>{esc(row.get('id', ''))}</b> · answer {esc(shorten(str(extracted), 60)) if extracted is not None else '<i>none</i>'}"
+        f" · reference {esc(shorten(str(row.get('answer', '')), 60))}</summary>"
+        f'<div class="small muted">problem</div><pre>{esc(problem if problem is not None else row.get("prompt", ""))}</pre>'
+        f'<div class="small muted">model output ({count(row.get("generated_tokens"))} tokens, {esc(stopped)})</div>'
+        f"<pre>{esc(output[:MAX_OUTPUT_CHARS] + cut)}</pre>"
+        f'<div class="small">extracted <code>{esc(extracted) if extracted is not None else "–"}</code> · reference '
+        f"<code>{esc(row.get('answer', ''))}</code> · verdict <b>{esc(reason)}</b>: {esc(REASONS.get(reason, ''))}</div>"
+        "</details>"
+    )
+
+
+def _examples_section(data: FeedbackInput) -> str:
+    what = "hidden test problems" if data.hidden else "problems"
+    if data.show == "none":
+        return section("Worked examples", note(f"The instructor chose not to show the {what} (only the numbers above)."),
+                       section_id="examples")  # fmt: skip
+    if data.predictions is None or not data.predictions.is_file():
+        return ""
+    shown, total, wrong = [], 0, 0
+    try:
+        for row in iter_predictions(data.predictions):
+            total += 1
+            wrong += not row.get("correct")
+            if (data.show == "all" or not row.get("correct")) and len(shown) < MAX_EXAMPLES:
+                shown.append(_example(row, data.problems.get(str(row.get("id")))))
+    except DataError as exc:
+        return section("Worked examples", note(f"The predictions could not be read: {esc(exc)}"), section_id="examples")
+    head = f'<p class="small muted">{len(shown)} of {total} {what}' + (" (the wrong ones)" if data.show == "wrong" else "")
+    head += f"; the first {MAX_EXAMPLES} are shown, predictions.jsonl has them all." if len(shown) == MAX_EXAMPLES else "."
+    head += " Click one to open it.</p>"
+    toggle = ('<label class="small"><input type="checkbox" data-only-wrong> only the wrong ones '
+              f"({wrong})</label>") if data.show == "all" and wrong else ""  # fmt: skip
+    return section("Worked examples", head, toggle, '<div id="examples">' + "".join(shown) + "</div>", section_id="examples")
+
+
+def render_feedback(data: FeedbackInput, context: ClassContext | None = None) -> str:
+    if data.show not in SHOW_PROBLEMS:
+        raise ValueError(f"show must be one of {SHOW_PROBLEMS}, got {data.show!r}")
+    body = "".join([
+        _headline(data, context),
+        _problem_section(data),
+        _groups_section(data, context),
+        _training_section(data),
+        _reasons_section(data),
+        _examples_section(data) if data.summary else "",
+    ])  # fmt: skip
+    return document(data.title, data.subtitle, body)
+
+
+def submission_feedback(batch: BatchView, submission: SubmissionView, show: str, problems: Mapping[str, str]) -> FeedbackInput:
+    graded = submission.status == "graded"
+    n_graded = len([s for s in batch.submissions if s.status == "graded"])
+    return FeedbackInput(
+        title=f"Feedback: {submission.id}",
+        subtitle=f"hidden test set of {len(batch.test) or (submission.summary or {}).get('n', '?')} problems"
+        + (f" · compared with the {n_graded} graded submissions of the class" if n_graded else ""),
+        status=submission.status,
+        error=submission.row.get("error") or submission.state.error,
+        check=submission.check,
+        data_stats={k: v for k, v in (submission.check or {}).items() if k in ("train", "val")} or None,
+        training=submission.training,
+        summary=submission.summary if graded else None,
+        predictions=submission.paths.predictions if graded and show != "none" else None,
+        problems=problems if show != "none" else {},
+        show=show,
+        hidden=True,
+    )
+
+
+def write_batch_feedback(batch: BatchView, stats: ClassStats, out_dir: Path, show: str) -> dict[str, Path]:
+    """One page per submission, ``OUT/<id>.html``; returns the pages by submission id."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    context = class_context(batch, stats)
+    problems = {item.id: item.problem for item in batch.test} if show != "none" else {}
+    pages = {}
+    for submission in batch.submissions:
+        page = out_dir / f"{submission.id}.html"
+        write_page(page, render_feedback(submission_feedback(batch, submission, show, problems), context))
+        pages[submission.id] = page
+    return pages
+
+
+def write_run_feedback(out_dir: str | Path, model_dir: str | Path, data_file: str | Path) -> Path:
+    """`evaluate`'s page (OUT/report.html): the student's own run, every example shown, no class."""
+    out_dir, model_dir = Path(out_dir), Path(model_dir)
+    warnings: list[str] = []
+    summary = read_json_file(out_dir / "summary.json", warnings)
+    if not isinstance(summary, dict):
+        raise UserError(f"{out_dir}: no summary.json to report on")
+    try:
+        problems = {item.id: item.problem for item in read_items(data_file)}
+    except UserError:
+        problems = {}  # the prompt stands in for the problem text
+    training = read_json_file(model_dir / "training_record.json", warnings)
+    data = FeedbackInput(
+        title=f"Evaluation: {model_dir.name}",
+        subtitle=f"{model_dir} on {Path(data_file).name} ({summary.get('n')} problems, max {summary.get('max_new_tokens')} new tokens, "
+        f"{summary.get('backend')})",
+        training=training if isinstance(training, dict) else None,
+        summary=summary,
+        predictions=out_dir / "predictions.jsonl",
+        problems=problems,
+        show="all",
+        hidden=False,
+    )
+    page = out_dir / REPORT_NAME
+    write_page(page, render_feedback(data))
+    return page
