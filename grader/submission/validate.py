@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.submission.config import CONFIG_NAME, TrainConfig, parse_config, read_config
-from grader.submission.decontam import TestSet, find_contamination
+from grader.submission.decontam import TestSet, find_contamination, find_template_contamination
 from grader.submission.encode import EncodedSplit, encode_split
 from grader.errors import UserError
 from grader.jsonl import DataError
@@ -258,6 +258,8 @@ def validate_submission(
     except UserError as exc:
         result.violations.append(Violation("template", str(exc)))
         return result
+    if tests is not None:  # the template's constant text is trained on with every example
+        result.violations.extend(find_template_contamination(tests, result.fmt.prefix, result.fmt.suffix))
     try:
         for name, split in data.splits.items():
             encoded = encode_split(result.tokenizer, result.fmt, split, deadline)
@@ -265,6 +267,7 @@ def validate_submission(
             result.violations.extend(check_split(encoded, config.max_length))
             if tests is not None:
                 result.violations.extend(find_contamination(tests, name, split.file, split.problems, deadline))
+                result.violations.extend(find_contamination(tests, name, split.file, split.solutions, deadline, "solution"))
     except DeadlineExceeded as exc:
         result.violations.append(_timeout(deadline, str(exc)))
     return result
