@@ -8,7 +8,8 @@ Measured in one run, on the same examples:
 then the ratio check / raw (goals: check <= 60 s, ratio <= 1.25). Raw runs before and after
 check and the mean is used, so load drifting on a shared machine hurts neither side alone. CPU
 seconds (all threads and child processes) are reported too: they move far less with other load.
-Then decontamination alone: 100,000 training problems against 5,000 test problems.
+Then decontamination alone: 100,000 training problems and their solutions against 5,000 test
+problems (``--decontam-only``: just that, in seconds).
 
   python bench/bench_check.py                     # the full measurement (about 2 minutes)
   python bench/bench_check.py --examples 20000 --profile   # where check's time goes (cProfile)
@@ -124,21 +125,30 @@ def profile_check(folder: Path, llama: str) -> None:
 
 
 def bench_decontam(rows: list[dict], n_test: int, seed: int = 1) -> dict:
+    """Every trained text of ``rows`` (problems, then solutions) against ``n_test`` test problems."""
     from grader.submission.decontam import TestSet, find_contamination
 
     rng = random.Random(seed)
     tests = [text(rng, 40) for _ in range(n_test)]
     problems = [row["problem"] for row in rows]
+    solutions = [row["solution"] for row in rows]
     problems[10], problems[20] = tests[5].upper(), "Preamble words. " + " ".join(tests[6].split()[3:20])
-    start = time.perf_counter()
+    # a solution quoting a test problem in Cyrillic look-alikes with zero-width spaces between words
+    solutions[30] = "We recall: " + "\u200b ".join(tests[7].translate(str.maketrans("aeopcx", "аеорсх")).split()) + " Done."
+    cpu, start = time.process_time(), time.perf_counter()
     index = TestSet([f"t{i}" for i in range(n_test)], tests)
     built = time.perf_counter() - start
     found = find_contamination(index, "train", "data/train.jsonl", problems)
-    seconds = time.perf_counter() - start
-    hits = {(v.index, v.test_id) for v in found}
+    problems_done = time.perf_counter()
+    found += find_contamination(index, "train", "data/train.jsonl", solutions, field="solution")
+    end, cpu = time.perf_counter(), time.process_time() - cpu
+    hits = {(v.index, v.test_id, v.field) for v in found}
     return {
-        "train_problems": len(problems), "test_problems": n_test, "index_seconds": built, "seconds": seconds,
-        "planted_found": {(10, "t5"), (20, "t6")} <= hits, "matches": len(hits),  # a small vocabulary repeats 13-grams
+        "train_examples": len(rows), "test_problems": n_test, "characters": sum(map(len, problems + solutions)),
+        "index_seconds": built, "problems_seconds": problems_done - start - built,
+        "solutions_seconds": end - problems_done, "seconds": end - start, "cpu_seconds": cpu,
+        "planted_found": {(10, "t5", "problem"), (20, "t6", "problem"), (30, "t7", "solution")} <= hits,
+        "matches": len(hits),  # a small vocabulary repeats 13-grams
     }  # fmt: skip
 
 
@@ -231,7 +241,14 @@ def main() -> int:
     parser.add_argument("--test-problems", type=int, default=5000)
     parser.add_argument("--profile", action="store_true", help="also profile check in-process (to stderr)")
     parser.add_argument("--memory", action="store_true", help="peak RSS of check on a maximal and an oversize submission")
+    parser.add_argument("--decontam-only", action="store_true", help="only the decontamination measurement (seconds)")
     args = parser.parse_args()
+    if args.decontam_only:
+        with tempfile.TemporaryDirectory(prefix="bench-check-") as tmp:
+            decontam = bench_decontam(make_submission(Path(tmp) / "submission", args.examples), args.test_problems)
+        print(json.dumps({"load_average": os.getloadavg(), "decontam": decontam}))
+        print(_decontam_line(decontam))
+        return 0 if decontam["planted_found"] else 1
 
     if args.memory:
         from grader.tiny import llama_tokenizer_dir
@@ -286,11 +303,18 @@ def main() -> int:
         "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n"
         f"| {args.examples:,} | {results['tokens_per_example']:.0f} | {raw['seconds']:.1f} | {check['seconds']:.1f} | "
         f"{results['ratio']:.2f} | {raw['cpu_seconds']:.1f} / {check['cpu_seconds']:.1f} | {results['cpu_ratio']:.2f} |\n"
-        f"\ndecontamination: {decontam['train_problems']:,} training problems against {decontam['test_problems']:,} test "
-        f"problems in {decontam['seconds']:.1f} s (index {decontam['index_seconds']:.1f} s; "
-        f"planted matches found: {decontam['planted_found']}, matches: {decontam['matches']})"
+        f"\n{_decontam_line(decontam)}"
     )
     return 0 if check["exit"] == 0 else 1
+
+
+def _decontam_line(d: dict) -> str:
+    return (
+        f"decontamination: {d['train_examples']:,} training problems and their solutions ({d['characters'] / 1e6:.0f} M "
+        f"characters) against {d['test_problems']:,} test problems in {d['seconds']:.1f} s, CPU {d['cpu_seconds']:.1f} s (index {d['index_seconds']:.1f} s, "
+        f"problems {d['problems_seconds']:.1f} s, solutions {d['solutions_seconds']:.1f} s; planted matches found: "
+        f"{d['planted_found']}, matches: {d['matches']})"
+    )
 
 
 if __name__ == "__main__":

@@ -3,16 +3,32 @@
 from __future__ import annotations
 
 import json
+import os
 import random
+import string
+import subprocess
+import sys
 import time
+import unicodedata
 
 import pytest
 
-from grader.submission.decontam import NGRAM, TestSet, find_contamination, normalize, words
 from grader.errors import UserError
 from grader.jsonl import DataError
+from grader.submission.decontam import (
+    NGRAM,
+    TestSet,
+    _confusables,
+    find_contamination,
+    find_template_contamination,
+    fold,
+    normalize,
+    words,
+)
 from grader.submission.sandbox import Deadline, DeadlineExceeded
 from grader.submission.validate import read_test_set, validate_submission
+from grader.tiny import llama_tokenizer_dir
+from tests.conftest import ROOT, SHARED_DATA
 
 TEST_PROBLEM = (
     "Let $f(x) = x^2 + 3x + 2$. Find the sum of all real numbers $x$ such that $f(f(x)) = 0$, "
@@ -68,8 +84,13 @@ def test_violations_name_split_example_and_test_id():
     found = find_contamination(tests, "train", "data/train.jsonl", ["clean one", TEST_PROBLEM.lower()])
     (v,) = found
     assert (v.code, v.split, v.index, v.test_id) == ("contamination", "train", 1, "math-8")
-    assert v.message.startswith("train data (data/train.jsonl via sft_utils.load_split) example 1: matches test problem 'math-8'")
-    assert v.as_dict()["test_id"] == "math-8"
+    assert v.message.startswith("train data (data/train.jsonl via sft_utils.load_split) example 1, problem: matches test problem 'math-8'")
+    assert v.as_dict()["test_id"] == "math-8" and v.as_dict()["field"] == "problem"
+    (s,) = find_contamination(tests, "val", "data/val.jsonl", ["x", "y", f"So: {TEST_PROBLEM} Done."], field="solution")
+    assert (s.split, s.index, s.test_id, s.field) == ("val", 2, "math-8", "solution")
+    assert s.message.startswith("val data (data/val.jsonl via sft_utils.load_split) example 2, solution: contains test problem 'math-8' (shares 13")
+    with pytest.raises(ValueError, match="field"):
+        find_contamination(tests, "train", "f", [], field="answer")
 
 
 def test_test_set_ids_fall_back_to_line_numbers(tmp_path):
@@ -93,7 +114,7 @@ def test_broken_test_file_is_a_usage_error(tmp_path):
 
 def test_deadline_stops_a_long_scan():
     tests = TestSet(["t"], [TEST_PROBLEM])
-    with pytest.raises(DeadlineExceeded, match="decontaminating the 'train' examples"):
+    with pytest.raises(DeadlineExceeded, match="decontaminating the 'train' problems"):
         find_contamination(tests, "train", "f", ["x"] * 10, Deadline(at=0.0, seconds=1))
 
 
@@ -125,3 +146,205 @@ def test_validate_submission_reports_contamination(submission_factory, tiny_defa
     result = validate_submission(sub, base_model=str(tiny_default["base_model"]), test_file=test_file)
     found = [(v.code, v.split, v.index, getattr(v, "test_id", None)) for v in result.violations]
     assert found == [("contamination", "train", 1, "aime-1"), ("contamination", "val", 0, "aime-1")]
+
+
+# ---- what attackers tried: a test problem hidden outside the problem field, or disguised ----
+
+SHORT_TEST = "What is the smallest prime factor of 1001?"  # under 13 words: only whole-text matches
+LLAMA = str(llama_tokenizer_dir())
+
+
+def _test_set() -> TestSet:
+    return TestSet(["t-long", "t-short"], [TEST_PROBLEM, SHORT_TEST])
+
+
+def _found_everywhere(tests: TestSet, disguise) -> None:
+    """The disguised test problems are found whole, and inside other text by 13 shared words."""
+    assert tests.match(disguise(TEST_PROBLEM)) == (0, None)
+    assert tests.match(disguise(SHORT_TEST)) == (1, None)
+    hit = tests.match("Worked example. " + disguise(TEST_PROBLEM) + " Then we simplify.")
+    assert hit is not None and hit[0] == 0 and hit[1] is not None
+
+
+def test_template_constant_text_hiding_a_test_problem():
+    tests = _test_set()
+    prefix = "<|begin_of_text|>Solve it. For practice, first read: " + TEST_PROBLEM.replace(" ", "  ") + "\nProblem: "
+    suffix = "\nHint: " + SHORT_TEST.upper() + " is a classic.\nSolution:"
+    found = find_template_contamination(tests, prefix, suffix)
+    assert [(v.code, v.test_id, v.field, v.split, v.index) for v in found] == [
+        ("contamination", "t-long", "template", None, None),
+        ("contamination", "t-short", "template", None, None),  # 8 words: found as a whole inside the text
+    ]
+    assert found[0].message.startswith("CHAT_TEMPLATE (sft_utils.py): the prompt text before the problem contains test problem 't-long'")
+    assert "after the problem" in found[1].message
+    clean = "<|begin_of_text|>Solve the following math problem. Put the final answer in \\boxed{}.\n\nProblem: "
+    assert find_template_contamination(tests, clean, "\n\nSolution:") == []
+
+
+ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u034f\ufe0f\u2062\U000e0041\u3164\u202e\u0301"
+
+
+def test_zero_width_and_invisible_characters_are_ignored():
+    def disguise(text: str) -> str:  # one invisible character after every letter, a different one each time
+        return "".join(c + (ZERO_WIDTH[i % len(ZERO_WIDTH)] if c.isalpha() else "") for i, c in enumerate(text))
+
+    assert all(unicodedata.category(c) in ("Cf", "Mn", "Lo") for c in ZERO_WIDTH)
+    assert fold(disguise("Find x")) == "find x"
+    _found_everywhere(_test_set(), disguise)
+
+
+# Latin letters written with Cyrillic and Greek look-alikes (what a homoglyph generator outputs)
+CYRILLIC = dict(zip("aceopxyiABEHKMOPTXCsjI", "асеорхуіАВЕНКМОРТХСѕјІ"))
+GREEK = dict(zip("aoivABEHIKMNOPTXYZ", "αοινΑΒΕΗΙΚΜΝΟΡΤΧΥΖ"))
+
+
+@pytest.mark.parametrize("table", [CYRILLIC, GREEK], ids=["cyrillic", "greek"])
+def test_cyrillic_and_greek_homoglyphs_are_folded(table):
+    def disguise(text: str) -> str:
+        return "".join(table.get(c, c) for c in text)
+
+    assert disguise(TEST_PROBLEM) != TEST_PROBLEM
+    assert fold(disguise("MAX TOOK 6 EXAMS")) == fold("max took 6 exams") == "max took 6 exams"
+    _found_everywhere(_test_set(), disguise)
+
+
+def test_any_confusable_letter_folds_not_a_hand_list():
+    """Unicode's whole confusables data is used: every Latin letter has dozens of look-alikes."""
+    per_letter = {letter: 0 for letter in string.ascii_lowercase}
+    for char in _confusables():
+        folded = fold(char)
+        if folded in per_letter:
+            per_letter[folded] += 1
+        assert fold(folded) == folded  # stable: folding twice changes nothing
+    assert min(per_letter.values()) >= 30, per_letter
+    assert sum(per_letter.values()) > 1200
+    scripts = {unicodedata.name(c).split()[0] for c in _confusables() if fold(c) == "o"}
+    assert {"CYRILLIC", "GREEK", "ARMENIAN", "MATHEMATICAL", "COPTIC", "OSAGE"} <= scripts
+
+
+def test_fullwidth_letters_digits_and_other_scripts_digits():
+    fullwidth = {chr(c): chr(c + 0xFEE0) for c in range(0x21, 0x7F)} | {" ": "\u3000"}
+    arabic_indic = {str(d): chr(0x0660 + d) for d in range(10)}
+    devanagari = {str(d): chr(0x0966 + d) for d in range(10)}
+    assert fold("Ｆｉｎｄ　ｘ＝１２") == fold("find x=12") and fold("١٢ ०९") == "12 09"
+    for table in (fullwidth, arabic_indic, devanagari):
+        _found_everywhere(_test_set(), lambda text, t=table: "".join(t.get(c, c) for c in text))
+    tests = TestSet(["digits"], ["Janet's ducks lay 16 eggs per day and she eats 3 of them for breakfast every morning."])
+    assert tests.match("Janet's ducks lay ١٦ eggs per day and she eats ३ of them for breakfast every morning.") == (0, None)
+
+
+def test_math_alphanumerics_are_folded():
+    bold = {c: chr(0x1D41A + ord(c) - ord("a")) for c in string.ascii_lowercase}  # 𝐚..𝐳
+    italic = {c: chr(0x1D44E + ord(c) - ord("a")) for c in string.ascii_lowercase if c != "h"} | {"h": "ℎ"}
+    # the math alphabets also hold Greek and dotless letters that only look Latin: 𝚤 𝛂 𝛐 𝛎
+    lookalike = {"i": "\U0001d6a4", "a": "\U0001d6c2", "o": "\U0001d6d0", "v": "\U0001d6ce"}
+    assert fold("𝐱 + 𝑦 = 𝒛") == "x + y = z" and fold("𝚤𝛂𝛐𝛎") == "iaov"
+    for table in (bold, italic | lookalike):
+        _found_everywhere(_test_set(), lambda text, t=table: "".join(t.get(c, t.get(c.lower(), c)) for c in text))
+
+
+@pytest.mark.parametrize(
+    "plain, variant",
+    [
+        ("Find $\\frac{1}{2}x$.", "Find $\\dfrac{1}{2}\\hspace{2pt}x$."),
+        ("Find $\\frac{1}{2}x$.", "Find \\(\\tfrac{1}{2}\\kern1em x\\)."),
+        ("It is $5$ cm long.", "It is $5\\,\\text{ cm}$ long."),
+        ("Compute $(x+1)^2$.", "Compute $\\displaystyle\\Big( x\\! +\\; 1 \\Bigr)^{2}$."),
+        ("Let $f(x)=x$ for all $x$.", "Let $\\mathrm{f}\\left(x\\right)=x$ for~all\\ $\\boldsymbol{x}$."),
+        ("Find the value of $n$.", "Find the val{}ue o{}f $n\\phantom{0}$\\quad."),
+        ("Solve $x=1$.", "Solve \\[x\\qquad=\\mathbf{1}\\]."),
+    ],
+)
+def test_latex_spacing_sizing_and_styling_variants(plain, variant):
+    assert normalize(variant) == normalize(plain)
+    assert words(variant) == words(plain)
+
+
+def test_latex_variants_of_a_whole_problem():
+    variant = (
+        "Let $f\\left(x\\right) = x^{2} + 3\\,x + 2$.  Find the sum of all real numbers $\\displaystyle x$ "
+        "such that $f\\big(f(x)\\big) = 0$, and express your answer as a common fraction in lowest terms."
+    )
+    tests = _test_set()
+    assert tests.match(variant) == (0, None)
+    spaced = "\\text{Find}\\;the\\ sum\\quad of{} all\\hspace{1em}real~numbers $x$ such\\,that $f(f(x))=0$, and"
+    assert tests.match(f"Intro. {spaced} more.") is not None
+
+
+def test_normalization_keeps_distinct_what_reads_differently():
+    assert fold(string.ascii_lowercase + string.digits) == string.ascii_lowercase + string.digits
+    assert normalize("x = 0") != normalize("x = O") and normalize("x = 1") != normalize("x = l")
+    assert normalize("\\frac{1}{2}") != normalize("\\frac{1}{3}") and words("x_1 + y^2") == ["x", "1", "y", "2"]
+    assert fold("Ⅰn") == "in" and fold("Іn") == "in"  # an upper-case look-alike of l/I is an I
+
+
+def _rows(name: str) -> list[dict]:
+    path = SHARED_DATA / name
+    if not path.exists():
+        pytest.skip(f"{path} not found (the shared real data)")
+    return [json.loads(line) for line in path.open(encoding="utf-8")]
+
+
+def test_real_gsm8k_train_is_clean_against_gsm8k_test_and_math500():
+    """Real data the normalization must not over-fold: GSM8K train and test are disjoint.
+
+    The only hits are four training problems that are GSM8K's own templated siblings of a test
+    problem (same sentences, other numbers); no solution matches anything."""
+    train, test = _rows("gsm8k_train.jsonl"), _rows("gsm8k_test.jsonl") + _rows("math500_test.jsonl")
+    tests = TestSet([r["id"] for r in test], [r["problem"] for r in test])
+    problems = find_contamination(tests, "train", "gsm8k", [r["problem"] for r in train])
+    assert {(train[v.index]["id"], v.test_id) for v in problems} == {
+        ("gsm8k-train-20", "gsm8k-test-632"), ("gsm8k-train-406", "gsm8k-test-581"),
+        ("gsm8k-train-1314", "gsm8k-test-602"), ("gsm8k-train-5162", "gsm8k-test-602"),
+    }  # fmt: skip
+    assert find_contamination(tests, "train", "gsm8k", [r["solution"] for r in train], field="solution") == []
+    template = "<|begin_of_text|>Solve the following math problem. Put the final answer in \\boxed{}.\n\nProblem: "
+    assert find_template_contamination(tests, template, "\n\nSolution:") == []
+
+
+def _module_with_template(prefix_text: str) -> str:
+    """The kit's sft_utils.py with extra constant text in front of every problem."""
+    source = (ROOT / "sft_utils.py").read_text()
+    marker = '"Problem: {{ message[\'content\'] }}\\n\\n"'
+    assert marker in source
+    return source.replace(marker, f"{json.dumps(prefix_text + chr(10))}\n    {marker}")
+
+
+def test_validate_checks_solutions_and_the_template(submission_factory, tmp_path):
+    test_file = tmp_path / "test.jsonl"
+    pairs = (("t-long", TEST_PROBLEM), ("t-short", SHORT_TEST))
+    test_file.write_text("".join(json.dumps({"id": i, "problem": p}) + "\n" for i, p in pairs))
+    rows = [
+        {"problem": "What is 2 + 3?", "solution": "2 + 3 = 5, so $\\boxed{5}$."},
+        {"problem": "Find $f(f(x))$.", "solution": "We are asked: " + TEST_PROBLEM + " It is $\\boxed{-3}$."},
+    ]
+    sub = submission_factory(train_rows=rows, val_rows=rows[:1], sft_utils=_module_with_template("Warm-up: " + SHORT_TEST))
+    result = validate_submission(sub, base_model=LLAMA, test_file=test_file)
+    found = [(v.code, v.split, v.index, v.test_id, v.field) for v in result.violations]
+    assert found == [
+        ("contamination", None, None, "t-short", "template"),
+        ("contamination", "train", 1, "t-long", "solution"),
+    ]
+
+
+def test_check_command_end_to_end(submission_factory, tmp_path):
+    """`python -m grader check --test`: a disguised test problem in the template and in a solution."""
+    homoglyphs = "".join(CYRILLIC.get(c, c) for c in TEST_PROBLEM)
+    invisible = "\u200b".join(SHORT_TEST)
+    test_file = tmp_path / "test.jsonl"
+    pairs = (("aime-7", TEST_PROBLEM), ("amc-3", SHORT_TEST))
+    test_file.write_text("".join(json.dumps({"id": i, "problem": p}) + "\n" for i, p in pairs))
+    rows = [{"problem": f"What is {i} + 2?", "solution": f"{i} + 2 = {i + 2}, so $\\boxed{{{i + 2}}}$."} for i in range(3)]
+    rows.append({"problem": "A warm-up.", "solution": f"Recall {homoglyphs} The answer is $\\boxed{{-3}}$."})
+    sub = submission_factory(train_rows=rows, val_rows=rows[:2], sft_utils=_module_with_template("Hint: " + invisible))
+    proc = subprocess.run(
+        [sys.executable, "-m", "grader", "check", str(sub), "--json", "--base-model", LLAMA, "--test", str(test_file)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    assert proc.returncode == 1, proc.stderr
+    report = json.loads(proc.stdout)
+    found = [(v.get("split"), v.get("index"), v["test_id"], v["field"]) for v in report["violations"]]
+    assert found == [(None, None, "amc-3", "template"), ("train", 3, "aime-7", "solution")]
+    assert report["violations"][1]["message"].startswith(
+        "train data (data/train.jsonl via sft_utils.load_split) example 3, solution: contains test problem 'aime-7'"
+    )

@@ -22,7 +22,7 @@ from grader.atomic import write_json_atomic
 from grader.errors import UserError
 from grader.jsonl import DataError
 from grader.submission.config import CONFIG_NAME, TrainConfig, parse_config, read_config
-from grader.submission.decontam import TestSet, find_contamination
+from grader.submission.decontam import TestSet, find_contamination, find_template_contamination
 from grader.submission.encode import (
     CHUNK_CHARS, PARTIAL_FROM, ArrowSink, EncodedSplit, encode_examples, longest_token_chars, token_floor,
     tokens_at_least,
@@ -250,8 +250,11 @@ class _SplitRun:
             self.violations.append(length_violation(
                 self.name, file, indices[k], int(lengths[k]), encoded.prompt_lengths[k], self.max_length, problems[k]
             ))  # fmt: skip
-        if self.tests is not None:
-            self.violations.extend(find_contamination(self.tests, self.name, file, problems, deadline, indices=indices))
+        if self.tests is not None:  # every trained text: problems and solutions
+            for field_name, texts in (("problem", problems), ("solution", solutions)):
+                self.violations.extend(
+                    find_contamination(self.tests, self.name, file, texts, deadline, field=field_name, indices=indices)
+                )
         if self.sink is not None:
             if self.violations:
                 self.sink.discard()
@@ -396,6 +399,8 @@ def _collect(pending, result: Validation, tokenizer, tests: TestSet | None, dead
     except UserError as exc:
         result.violations.append(Violation("template", str(exc)))
         return
+    if tests is not None:  # the template's constant text is trained with every example
+        result.violations.extend(find_template_contamination(tests, result.fmt.prefix, result.fmt.suffix))
     for name, source in data.splits.items():
         sink = ArrowSink(data_dir / SPLIT_FILES[name]) if data_dir is not None and result.ok else None
         run = _SplitRun(source, tokenizer, result.fmt, result.config.max_length, tests, sink)
