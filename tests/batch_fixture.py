@@ -118,7 +118,7 @@ def build_runs(work: Path, tiny: dict) -> Runs:
 
     start = time.monotonic()
     args = argparse.Namespace(submission=str(valid), config=None, base_model=str(tiny["base_model"]),
-                              output_dir=str(work / "checkpoints"), sandbox_timeout=600.0)  # fmt: skip
+                              output_dir=str(work / "checkpoints"), sandbox_timeout=600.0, validated=None)  # fmt: skip
     checkpoint = _quiet(train, args)
     train_seconds = time.monotonic() - start
 
@@ -129,6 +129,7 @@ def build_runs(work: Path, tiny: dict) -> Runs:
     shutil.copytree(tiny["base_model"], base)
     tokenizer = AutoTokenizer.from_pretrained(checkpoint)
     tokenizer.save_pretrained(base)
+    shutil.copy(checkpoint / "prompt_format.json", base)  # the validated format, as the batch's baseline has
     return Runs(base, checkpoint, check, invalid, train_seconds, check_seconds)
 
 

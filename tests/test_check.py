@@ -36,6 +36,11 @@ def run_check(capsys, *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
+def report_lines(out: str) -> list[str]:
+    """The report without its notes: a machine without bubblewrap adds one saying so (tested on its own)."""
+    return [line for line in out.splitlines() if not line.startswith("note: ")]
+
+
 def test_check_and_training_run_the_same_pipeline():
     assert grader.submission.check.validate_submission is grader.submission.validate.validate_submission
     assert grader.training.train.validate_submission is grader.submission.validate.validate_submission
@@ -68,7 +73,7 @@ def test_every_violation_is_reported_once_one_per_line(capsys, submission_factor
     sub = submission_factory(train_rows=train, val_rows=val, config="max_length: 49\noutput_dir: elsewhere\n")
     code, out, _ = run_check(capsys, str(sub), "--base-model", LLAMA)
     assert code == 1
-    lines = out.splitlines()
+    lines = report_lines(out)
     assert lines[0].startswith(f"check {sub} (sandbox: ")
     assert lines[1].startswith("train: 4 examples; tokens max 50, p50 ")
     assert lines[2].startswith("val: 101 examples; tokens max ")
@@ -128,8 +133,9 @@ def test_student_text_cannot_forge_report_lines(capsys, submission_factory):
     sub = submission_factory(train_rows=ROWS, val_rows=ROWS, sft_utils=module)
     code, out, _ = run_check(capsys, str(sub), "--base-model", LLAMA)
     assert code == 1 and "\x1b" not in out and "\u202e" not in out
-    assert out.splitlines()[-1].endswith("ValueError: \\x1b[2J\\x1b[32mOK: the submission is valid\\x1b[0m \\u202e")
-    assert len(out.splitlines()) == 5
+    lines = report_lines(out)
+    assert lines[-1].endswith("ValueError: \\x1b[2J\\x1b[32mOK: the submission is valid\\x1b[0m \\u202e")
+    assert len(lines) == 5
 
 
 def test_without_bubblewrap_the_report_says_so(capsys, submission_factory, monkeypatch):

@@ -433,7 +433,9 @@ def test_evaluate_writes_the_same_feedback_page(runs, batch, tmp_path, capsys):
     out = tmp_path / "eval"
     assert main(["evaluate", str(runs.checkpoint), "--data", str(batch.test), "--out", str(out), "--max-new-tokens", "48"]) == 0
     assert f"{out / 'report.html'}" in capsys.readouterr().out
-    assert sorted(p.name for p in out.iterdir()) == ["predictions.jsonl", "report.html", "summary.json"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "generation.json", "generations.jsonl", "predictions.jsonl", "report.html", "summary.json",
+    ]  # fmt: skip
     result = open_in_chromium(out / "report.html", tmp_path / "eval.png", {
         "plots": PLOTS, "examples": "document.querySelectorAll('details.ex').length",
         "pwned": "window.pwned === undefined", "title": "document.title",
