@@ -262,3 +262,30 @@ def test_the_report_of_a_real_batch(graded, tmp_path):
     hidden = [json.loads(line)["problem"] for line in (out / "test.jsonl").read_text().splitlines()]
     for html in feedback.glob("*.html"):  # the default shows none of the hidden problems
         assert not any(problem in html.read_text() for problem in hidden)
+
+
+def test_a_stage_past_its_limit_times_out_and_a_stage_that_dies_is_retried(klass):
+    # A train stage limited to 3 s: killed with everything it started, the submission ends as timeout.
+    policy = klass["root"] / "short.yaml"
+    policy.write_text(klass["policy"].read_text().replace("train_seconds: 300", "train_seconds: 3"))
+    out = klass["root"] / "limits"
+    proc = grade(klass["subs"], klass["test"], policy, klass["base"], out, "--gpus-per-job", "0", "--only", "gina")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    state = BatchPaths(out).submission("gina").read_state()
+    assert (state.status, state.error) == ("timeout", "the train stage ran past its limit of 3 s")
+    assert state.stages["train"].attempts == 1 and not (BatchPaths(out).submission("gina").model / "config.json").exists()
+
+    # The training's process group killed from outside (an OOM killer, a node hiccup): retried, then graded.
+    out = klass["root"] / "retried"
+    command = [sys.executable, "-m", "grader", "grade", str(klass["subs"]), "--test", str(klass["test"]),
+               "--base-model", str(klass["base"]), "--out", str(out), "--policy", str(klass["policy"]),
+               "--gpus-per-job", "0", "--only", "gina"]  # fmt: skip
+    runner = subprocess.Popen(command, cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    _wait_for(out, _running("train", "gina"))
+    time.sleep(2)
+    os.killpg(BatchPaths(out).submission("gina").read_state().stages["train"].pgid, signal.SIGKILL)
+    _, stderr = runner.communicate(timeout=600)
+    assert runner.returncode == 0, stderr[-3000:]
+    state = BatchPaths(out).submission("gina").read_state()
+    assert state.status == "graded" and state.stages["train"].attempts == 2
+    assert "gina: train retry" in stderr
