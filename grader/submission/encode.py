@@ -31,7 +31,7 @@ from grader.submission.prompts import PromptFormat, encode_prompts, token_ids
 # chunk's Python lists to stay small (tens of MB), long enough to keep every core busy.
 CHUNK_CHARS = 2 << 20
 # A text longer than this many characters per allowed token is first tokenized only in part.
-PARTIAL_FROM = 2
+PARTIAL_FROM = 1
 
 
 @dataclass
@@ -103,7 +103,8 @@ def tokens_at_least(tokenizer, text: str, limit: int) -> int | None:
     Byte-level BPE tokenizes each pre-token on its own, so the ids of the text's leading
     pre-tokens are exactly the first ids of the whole text. The part is grown geometrically and
     cut two pre-tokens before its end (the last ones may continue past the cut), and before any
-    special-token string, which the tokenizer splits off first.
+    special-token string, which the tokenizer splits off first. The next part is sized from the
+    characters per token seen so far, so a text is cut about twice whatever its density.
     """
     width = PARTIAL_FROM * limit
     while width < len(text):
@@ -118,7 +119,7 @@ def tokens_at_least(tokenizer, text: str, limit: int) -> int | None:
         count = len(token_ids(tokenizer, [part[:cut]])[0]) if cut else 0
         if count > limit:
             return count
-        width *= 4
+        width = int(width * max(1.5, 1.2 * (limit + 1) / max(count, 1)))
     return None
 
 
