@@ -19,12 +19,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-# The shipped sft_config.yaml's batch shape (4 x 4, max_length 2048), a fixed number of steps.
+# The shipped sft_config.yaml's batch shape (4 x 4; smoke: 2 x 1), max_length 2048, a fixed number of steps.
 CONFIG = """\
 learning_rate: 1.0e-5
 max_steps: {steps}
-per_device_train_batch_size: 4
-gradient_accumulation_steps: 4
+per_device_train_batch_size: {batch}
+gradient_accumulation_steps: {accumulation}
 max_length: 2048
 warmup_ratio: 0.0
 eval_strategy: "no"
@@ -59,12 +59,13 @@ def prepare(work: Path, smoke: bool, steps: int) -> None:
     build_llama_shaped(work / "base-model", SMOKE_SHAPE if smoke else None)
     built = time.perf_counter() - start
     rng = random.Random(0)
-    n = steps * 16 + 64
+    batch, accumulation = (2, 1) if smoke else (4, 4)
+    n = steps * batch * accumulation + 64
     rows = [synthetic_row(rng, i) for i in range(n)]
     sub = work / "submission"
     (sub / "data").mkdir(parents=True, exist_ok=True)
     (sub / "sft_utils.py").write_text((ROOT / "sft_utils.py").read_text())  # the kit's default file
-    (sub / "sft_config.yaml").write_text(CONFIG.format(steps=steps))
+    (sub / "sft_config.yaml").write_text(CONFIG.format(steps=steps, batch=batch, accumulation=accumulation))
     for name, chosen in (("train", rows[64:]), ("val", rows[:8])):
         (sub / "data" / f"{name}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in chosen))
     (work / "test.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows[8:64]))

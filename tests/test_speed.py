@@ -248,3 +248,22 @@ def test_a_bad_override_is_one_line_before_training(submission_factory, tiny_def
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines()[-1].startswith("error: KIT_SPEED: attention='flash9'")
     assert "Traceback" not in proc.stderr
+
+
+def test_bf16_trains_float32_master_weights_under_autocast_and_saves_bf16(validated, tiny_default):
+    """Outside DeepSpeed, AdamW must not update bf16 weights: a 1e-5 step is below bf16's resolution."""
+    from grader.training.speed import store_like_base_model
+
+    text = TRAIN_CONFIG + "bf16: \"true\"\nmax_steps: 2\nlearning_rate: 1.0e-5\n"
+    speed = choose_speed(config_of(text), Hardware())
+    assert speed.dtype == "float32"
+    trainer = make_trainer(validated, tiny_default, speed, text, "bf16")
+    assert trainer.args.bf16 and trainer.model.dtype == torch.float32
+    before = [p.detach().clone() for p in trainer.model.parameters()]
+    trainer.train()
+    after = list(trainer.model.parameters())
+    assert all(p.dtype == torch.float32 for p in after)
+    moved = [(a - b).abs().max().item() for a, b in zip(after, before)]
+    assert 0 < min(moved) and max(moved) < 1e-4  # every tensor moved, by about lr: kept in float32
+    store_like_base_model(trainer)
+    assert trainer.model.dtype == torch.bfloat16

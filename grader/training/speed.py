@@ -277,3 +277,16 @@ def apply_override(speed: Speed, text: str, config: TrainConfig, hardware: Hardw
     if changes.get("attention") == "flash_attention_2" and not hardware.flash_attn:
         raise UserError(f"{ENV}: attention=flash_attention_2 needs the flash-attn package", exit_code=2)
     return replace(speed, **changes, why=speed.why + (f"{ENV} override: {text.strip()}",))
+
+
+def store_like_base_model(trainer) -> None:
+    """Cast float32 master weights trained under bf16 autocast to bf16 before saving.
+
+    The checkpoint is then what a DeepSpeed run saves (its 16-bit weights) and what the base
+    model is stored as: half the size, and vLLM's ``dtype="auto"`` keeps bf16.
+    """
+    import torch
+
+    args = trainer.args
+    if args.bf16 and getattr(args, "deepspeed_plugin", None) is None and trainer.model.dtype == torch.float32:
+        trainer.model.to(torch.bfloat16)

@@ -223,6 +223,7 @@ def train(args: argparse.Namespace) -> Path:
     if expected != prepared or (not config.packing and len(train_ds) != len(trainer.train_dataset)):
         raise RuntimeError(f"the trainer's dataset differs from the validated one ({prepared} vs {expected} tokens)")
 
+    from grader.training.speed import store_like_base_model
     from grader.training.throughput import NAME as THROUGHPUT_NAME, ThroughputMeter
 
     trainer.add_callback(ThroughputMeter(trainer, output_dir / THROUGHPUT_NAME))  # checkpoints/throughput.json
@@ -236,6 +237,7 @@ def train(args: argparse.Namespace) -> Path:
         pad_token_id=tokenizer.pad_token_id,
         do_sample=False,
     )
+    store_like_base_model(trainer)  # bf16 training on float32 master weights saves bf16 weights
     trainer.save_model(str(final))  # under ZeRO-3 this gathers the full 16-bit weights
     if state.is_main_process:
         tokenizer.save_pretrained(str(final))
