@@ -10,7 +10,10 @@ accumulation 4, max_length 2048) with ``--steps`` optimizer steps.
 Rows, each a KIT_SPEED setting, cumulative as listed:
   trl_default   TRL's defaults as the kit ran them before: padded batches, SDPA, adamw_torch,
                 gradient checkpointing on (the shipped config), micro-batches as configured
-  padding_free  + padding-free rows on the kit's varlen attention
+  padding_free_sdpa  (a side row) padding-free rows on SDPA: transformers derives a dense
+                block-diagonal mask from position_ids, (sum of lengths)^2 attention work
+  padding_free  + padding-free rows on the kit's varlen attention (PyTorch's FlashAttention-2)
+  flash_attn    (a side row) the same on flash-attn's kernel; skipped unless flash-attn is installed
   liger         + Liger's RMSNorm / RoPE / SwiGLU kernels (skipped where they cannot run)
   fused_adamw   + adamw_torch_fused
   kit           the kit's own choice on this machine (no override): also no checkpointing and
@@ -40,7 +43,9 @@ sys.path.insert(0, str(ROOT))
 
 ROWS = {
     "trl_default": "padding_free=0,attention=sdpa,liger=0,optim=adamw_torch,gradient_checkpointing=1,micro_batch_factor=1",
+    "padding_free_sdpa": "padding_free=1,attention=sdpa,liger=0,optim=adamw_torch,gradient_checkpointing=1,micro_batch_factor=1",
     "padding_free": "padding_free=1,attention=kit_varlen,liger=0,optim=adamw_torch,gradient_checkpointing=1,micro_batch_factor=1",
+    "flash_attn": "padding_free=1,attention=flash_attention_2,liger=0,optim=adamw_torch,gradient_checkpointing=1,micro_batch_factor=1",
     "liger": "padding_free=1,attention=kit_varlen,liger=1,optim=adamw_torch,gradient_checkpointing=1,micro_batch_factor=1",
     "fused_adamw": "padding_free=1,attention=kit_varlen,liger=1,optim=adamw_torch_fused,gradient_checkpointing=1,micro_batch_factor=1",
     "kit": "",
@@ -138,9 +143,11 @@ def run_row(work: Path, name: str, launcher: str, args: argparse.Namespace) -> d
     row_dir = work / f"{name}-{launcher}"
     row_dir.mkdir()
     result: dict = {"row": name, "launcher": launcher, "kit_speed": ROWS[name] or "(the kit's choice)"}
-    reason = Hardware.detect().liger
-    if "liger=1" in ROWS[name] and reason is not None:
-        return {**result, "skipped": f"Liger cannot run here: {reason}"}
+    hardware = Hardware.detect()
+    if "liger=1" in ROWS[name] and hardware.liger is not None:
+        return {**result, "skipped": f"Liger cannot run here: {hardware.liger}"}
+    if "flash_attention_2" in ROWS[name] and not hardware.flash_attn:
+        return {**result, "skipped": "flash-attn is not installed"}
     cmd = [sys.executable]
     if launcher == "zero3":
         cmd += ["-m", "accelerate.commands.launch", "--config_file", str(ROOT / "deepspeed_zero3.yaml"), "--num_processes", "1"]

@@ -122,9 +122,11 @@ def summary(work: Path) -> dict:
     ev_vllm = read(work / "eval-vllm" / "summary.json")
     record = read(sub / "checkpoints" / "final" / "training_record.json")
     timings = read(work / "timings.json")
+    kernel = read(work / "kernel-test.json").get("passed")
     return {
         "check": "gpu_check",
-        "ok": bool(train.get("tokens_per_s")) and bool(gen.get("weights_changed")) and bool(ev.get("n")),
+        "ok": bool(train.get("tokens_per_s")) and bool(gen.get("weights_changed")) and bool(ev.get("n")) and bool(kernel),
+        "kernel_test_passed": kernel,
         "device": train.get("device"),
         "train_tokens_per_s": train.get("tokens_per_s"),
         "train_mfu": train.get("mfu"),

