@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 import torch
@@ -188,25 +187,25 @@ def test_merged_micro_batches_take_the_same_optimizer_steps(validated, tiny_defa
 
 
 def test_cpu_keeps_padded_batches_sdpa_and_the_configured_batches():
-    speed = choose_speed(config_of("gradient_checkpointing: true\n"), Hardware())
+    speed = choose_speed(config_of("gradient_checkpointing: true\n"), Hardware(), override="")
     assert speed == Speed(padding_free=False, attention="sdpa", liger=False, optim="adamw_torch_fused",
                           gradient_checkpointing=False, micro_batch_factor=1, dtype="float32")  # fmt: skip
 
 
 def test_a_gpu_with_the_varlen_kernel_gets_padding_free_rows_and_merged_micro_batches():
-    speed = choose_speed(config_of(), H100)  # the shipped defaults: b=4, g=4, max_length 2048, bf16 auto
+    speed = choose_speed(config_of(), H100, override="")  # the shipped defaults: b=4, g=4, max_length 2048, bf16 auto
     assert (speed.padding_free, speed.attention, speed.liger, speed.optim) == (True, "kit_varlen", True, "adamw_torch_fused")
     assert not speed.gradient_checkpointing and speed.micro_batch_factor == 4
     assert speed.dtype == "float32"  # single process: float32 master weights under bf16 autocast
-    assert choose_speed(config_of(), replace(H100, deepspeed=True)).dtype == "bfloat16"  # DeepSpeed keeps the master
+    assert choose_speed(config_of(), replace(H100, deepspeed=True), override="").dtype == "bfloat16"  # DeepSpeed keeps the master
 
 
 def test_without_a_varlen_kernel_a_gpu_keeps_padded_batches():
-    speed = choose_speed(config_of(), replace(H100, varlen="the varlen kernel failed", liger="no liger"))
+    speed = choose_speed(config_of(), replace(H100, varlen="the varlen kernel failed", liger="no liger"), override="")
     assert (speed.padding_free, speed.attention, speed.liger) == (False, "sdpa", False)
-    speed = choose_speed(config_of(), replace(H100, varlen="missing", flash_attn=True))
+    speed = choose_speed(config_of(), replace(H100, varlen="missing", flash_attn=True), override="")
     assert (speed.padding_free, speed.attention) == (True, "flash_attention_2")
-    assert choose_speed(config_of("bf16: false\n"), H100).attention == "sdpa"  # the flash kernels need 16-bit inputs
+    assert choose_speed(config_of("bf16: false\n"), H100, override="").attention == "sdpa"  # the flash kernels need 16-bit inputs
 
 
 def test_checkpointing_only_when_the_micro_batch_does_not_fit():
@@ -216,7 +215,7 @@ def test_checkpointing_only_when_the_micro_batch_does_not_fit():
     assert on and factor == 1 and "checkpointing on" in why
     off, factor, _ = plan_memory(config_of("max_length: 512\ngradient_accumulation_steps: 6\n"), small, LLAMA_3_2_1B, True)
     assert not off and factor in (1, 2, 3, 6) and factor > 1
-    on_cpu = choose_speed(big_batch, Hardware())
+    on_cpu = choose_speed(big_batch, Hardware(), override="")
     assert not on_cpu.gradient_checkpointing and on_cpu.micro_batch_factor == 1
 
 
@@ -276,7 +275,7 @@ def test_bf16_trains_float32_master_weights_under_autocast_and_saves_bf16(valida
     from grader.training.speed import store_like_base_model
 
     text = TRAIN_CONFIG + "bf16: \"true\"\nmax_steps: 2\nlearning_rate: 1.0e-5\n"
-    speed = choose_speed(config_of(text), Hardware())
+    speed = choose_speed(config_of(text), Hardware(), override="")
     assert speed.dtype == "float32"
     trainer = make_trainer(validated, tiny_default, speed, text, "bf16")
     assert trainer.args.bf16 and trainer.model.dtype == torch.float32
