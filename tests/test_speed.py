@@ -186,6 +186,23 @@ def test_merged_micro_batches_take_the_same_optimizer_steps(validated, tiny_defa
     assert losses[0] == pytest.approx(losses[1], abs=1e-5) and len(losses[0]) == 3
 
 
+@pytest.mark.parametrize("speed", [PADDING_FREE, VARLEN], ids=["sdpa", "kit_varlen"])
+def test_padding_free_training_takes_the_same_steps_as_padded_training(validated, tiny_default, speed):
+    """The whole trainer (loss normalisation over the step's tokens, accumulation, AdamW): same weights."""
+    text = TRAIN_CONFIG.replace("per_device_train_batch_size: 16", "per_device_train_batch_size: 4").replace(
+        "gradient_accumulation_steps: 1", "gradient_accumulation_steps: 2"
+    ) + "max_steps: 3\nlogging_steps: 1\n"
+    runs = []
+    for name, chosen in (("padded", PADDED), ("packed", speed)):
+        trainer = make_trainer(validated, tiny_default, chosen, text, f"same-{name}")
+        trainer.train()
+        runs.append((torch.cat([p.detach().flatten() for p in trainer.model.parameters()]),
+                     [log["loss"] for log in trainer.state.log_history if "loss" in log]))  # fmt: skip
+    (wa, la), (wb, lb) = runs
+    assert torch.allclose(wa, wb, atol=1e-5, rtol=0), (wa - wb).abs().max()
+    assert la == pytest.approx(lb, abs=1e-5) and len(la) == 3
+
+
 def test_cpu_keeps_padded_batches_sdpa_and_the_configured_batches():
     speed = choose_speed(config_of("gradient_checkpointing: true\n"), Hardware(), override="")
     assert speed == Speed(padding_free=False, attention="sdpa", liger=False, optim="adamw_torch_fused",
