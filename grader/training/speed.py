@@ -167,7 +167,9 @@ def state_bytes(shape: ModelShape, hardware: Hardware) -> int:
     return 16 * shape.params + 2 * shape.params  # + the bf16 copies autocast makes while a layer runs
 
 
-def plan_memory(config: TrainConfig, hardware: Hardware, shape: ModelShape, liger: bool) -> tuple[bool, int, str]:
+def plan_memory(
+    config: TrainConfig, hardware: Hardware, shape: ModelShape, liger: bool, bf16: bool = True
+) -> tuple[bool, int, str]:
     """(gradient checkpointing, micro_batch_factor, why) for the worst micro-batch the config allows.
 
     The bound is per_device_train_batch_size x max_length tokens (every example is at most
@@ -177,7 +179,7 @@ def plan_memory(config: TrainConfig, hardware: Hardware, shape: ModelShape, lige
     if not hardware.cuda:
         return False, 1, "CPU: memory is not the constraint; no checkpointing, batches as configured"
     budget = int(0.85 * hardware.memory_bytes) - state_bytes(shape, hardware) - 2 * GIB  # context, LM-head tiles
-    per_token = activation_bytes_per_token(shape, liger, checkpointing=False)
+    per_token = activation_bytes_per_token(shape, liger, checkpointing=False) * (1 if bf16 else 2)  # float32: twice
     tokens = config.per_device_train_batch_size * config.max_length
     if tokens * per_token > budget:
         why = (
@@ -222,7 +224,7 @@ def choose_speed(
     )  # fmt: skip
     liger = hw.cuda and hw.liger is None
     why.append("Liger RMSNorm/RoPE/SwiGLU kernels" if liger else f"no Liger kernels ({hw.liger})")
-    checkpointing, factor, memory_why = plan_memory(config, hw, shape, liger)
+    checkpointing, factor, memory_why = plan_memory(config, hw, shape, liger, bf16)
     why.append(memory_why)
     dtype = "bfloat16" if bf16 and hw.deepspeed else "float32"
     why.append(
