@@ -8,8 +8,9 @@ them the padding, are those of real data. The config is the shipped sft_config.y
 accumulation 4, max_length 2048) with ``--steps`` optimizer steps.
 
 Rows, each a KIT_SPEED setting, cumulative as listed:
-  trl_default   TRL's defaults as the kit ran them before: padded batches, SDPA, adamw_torch,
-                gradient checkpointing on (the shipped config), micro-batches as configured
+  trl_default   TRL's defaults as the kit ran them before: padded batches, SDPA, gradient
+                checkpointing on (the shipped config), micro-batches as configured; the unfused
+                adamw_torch (the kit already ran transformers' default adamw_torch_fused)
   padding_free_sdpa  (a side row) padding-free rows on SDPA: transformers derives a dense
                 block-diagonal mask from position_ids, (sum of lengths)^2 attention work
   padding_free  + padding-free rows on the kit's varlen attention (PyTorch's FlashAttention-2)

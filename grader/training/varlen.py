@@ -1,6 +1,6 @@
 """Padding-free attention on the FlashAttention-2 kernel that ships inside PyTorch's CUDA wheels.
 
-``torch.nn.attention.varlen.varlen_attn`` (PyTorch >= 2.9) runs FlashAttention-2 on ragged
+``torch.nn.attention.varlen.varlen_attn`` (in the pinned PyTorch 2.13) runs FlashAttention-2 on ragged
 batches described by cumulative sequence lengths, with GQA and a backward pass. transformers
 5.23 does not use it for training, so this module registers it as the attention implementation
 ``kit_varlen``:
