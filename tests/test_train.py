@@ -31,8 +31,10 @@ def rows_of(path: Path, n: int | None = None) -> list[dict]:
     return rows[:n] if n else rows
 
 
-def run_sft(cwd: Path, *args: str, launcher: list[str] | None = None, timeout: int = 600) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+def run_sft(
+    cwd: Path, *args: str, launcher: list[str] | None = None, timeout: int = 600, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
     cmd = (launcher or [sys.executable]) + [str(ROOT / "sft.py"), *args]
     return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
 

@@ -18,6 +18,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grader.atomic import write_json_atomic
 from grader.errors import UserError
@@ -26,6 +27,9 @@ from grader.submission.config import CONFIG_NAME, TrainConfig
 from grader.submission.prompts import read_format, write_format
 from grader.submission.sandbox import Deadline, SandboxLimits
 from grader.submission.validate import META_NAME, Validation, validate_submission
+
+if TYPE_CHECKING:
+    from grader.training.speed import Speed
 
 FINAL_DIR = "final"  # checkpoints/final: the model that is evaluated
 DATA_DIR = "dataset"  # checkpoints/dataset: the validated token ids that were trained on
@@ -100,49 +104,68 @@ def check_base_model(name_or_path: str) -> None:
     )
 
 
-def sft_config(config: TrainConfig, output_dir: Path, has_eval: bool):
-    """Map the student's bounded keys onto TRL's SFTConfig; everything else is fixed here."""
-    import torch
+def sft_config(config: TrainConfig, output_dir: Path, has_eval: bool, speed: Speed | None = None):
+    """Map the student's bounded keys onto TRL's SFTConfig; everything else is fixed here.
+
+    ``speed`` (default: chosen from this machine's hardware, see grader/training/speed.py) only
+    changes how fast the same steps run: padding-free rows, the attention kernel, Liger, the
+    fused optimizer, gradient checkpointing and how the accumulation is split into micro-batches.
+    """
+    from accelerate import PartialState
     from trl import SFTConfig
 
-    cuda = torch.cuda.is_available()
-    bf16 = config.bf16 == "true" or (config.bf16 == "auto" and cuda and torch.cuda.is_bf16_supported())
-    try:
-        import flash_attn  # noqa: F401
+    from grader.training.speed import Hardware, choose_speed, resolve_bf16
 
-        attention = "flash_attention_2" if cuda and bf16 else "sdpa"
-    except ImportError:
-        attention = "sdpa"
+    hardware = Hardware.detect()
+    speed = speed or choose_speed(config, hardware)
+    if speed.attention == "kit_varlen":
+        from grader.training import varlen
+
+        varlen.register()
+    if PartialState().is_main_process:
+        print(f"speed: {speed.summary()}", file=sys.stderr)
+    bf16 = resolve_bf16(config, hardware)
     eval_strategy = config.eval_strategy if has_eval else "no"
+    checkpointing = speed.gradient_checkpointing
     return SFTConfig(
         output_dir=str(output_dir),
         learning_rate=config.learning_rate,
         num_train_epochs=config.num_train_epochs,
         max_steps=config.max_steps,
-        per_device_train_batch_size=config.per_device_train_batch_size,
+        # Same examples per optimizer step, fewer and bigger micro-batches (see speed.py).
+        per_device_train_batch_size=config.per_device_train_batch_size * speed.micro_batch_factor,
         per_device_eval_batch_size=config.per_device_eval_batch_size,
-        gradient_accumulation_steps=config.gradient_accumulation_steps,
+        gradient_accumulation_steps=config.gradient_accumulation_steps // speed.micro_batch_factor,
         lr_scheduler_type=config.lr_scheduler_type,
         warmup_steps=config.warmup_ratio,  # a float in [0, 1) is a ratio of the total steps
         weight_decay=config.weight_decay,
         max_grad_norm=config.max_grad_norm,
         adam_beta1=config.adam_beta1,
         adam_beta2=config.adam_beta2,
+        optim=speed.optim,
         seed=config.seed,
         data_seed=config.seed,
-        activation_checkpointing=config.gradient_checkpointing,  # transformers 5's name for it
-        activation_checkpointing_kwargs={"use_reentrant": False} if config.gradient_checkpointing else None,
+        activation_checkpointing=checkpointing,  # transformers 5's name for it
+        activation_checkpointing_kwargs={"use_reentrant": False} if checkpointing else None,
         bf16=bf16,
         logging_steps=config.logging_steps,
         eval_strategy=eval_strategy,
         eval_steps=config.eval_steps if eval_strategy == "steps" else None,
-        max_length=config.max_length,
+        # Examples are at most max_length (validated, never truncated). TRL refuses a max_length with
+        # padding-free rows and no packing, since it would not enforce it: there is nothing to enforce.
+        max_length=None if speed.padding_free and not config.packing else config.max_length,
         packing=config.packing,
+        padding_free=speed.padding_free,
+        use_liger_kernel=speed.liger,
+        # TRL's LM head already computes the loss in tiles without the full logits; Liger adds its
+        # RMSNorm, RoPE and SwiGLU kernels.
+        liger_kernel_config={"rope": True, "rms_norm": True, "swiglu": True, "cross_entropy": False,
+                             "fused_linear_cross_entropy": False} if speed.liger else None,
         completion_only_loss=True,  # TRL's default (None) would train on the prompt tokens too
-        model_init_kwargs={"dtype": "bfloat16" if bf16 else "float32", "attn_implementation": attention},
+        model_init_kwargs={"dtype": speed.dtype, "attn_implementation": speed.attention},
         save_strategy="no",
         report_to="none",
-        use_cpu=not cuda,
+        use_cpu=not hardware.cuda,
         dataloader_drop_last=False,
     )
 
@@ -212,6 +235,10 @@ def train(args: argparse.Namespace) -> Path:
     if expected != prepared or (not config.packing and len(train_ds) != len(trainer.train_dataset)):
         raise RuntimeError(f"the trainer's dataset differs from the validated one ({prepared} vs {expected} tokens)")
 
+    from grader.training.speed import store_like_base_model
+    from grader.training.throughput import NAME as THROUGHPUT_NAME, ThroughputMeter
+
+    trainer.add_callback(ThroughputMeter(trainer, output_dir / THROUGHPUT_NAME))  # checkpoints/throughput.json
     trainer.train()
 
     final = output_dir / FINAL_DIR
@@ -222,6 +249,7 @@ def train(args: argparse.Namespace) -> Path:
         pad_token_id=tokenizer.pad_token_id,
         do_sample=False,
     )
+    store_like_base_model(trainer)  # bf16 training on float32 master weights saves bf16 weights
     trainer.save_model(str(final))  # under ZeRO-3 this gathers the full 16-bit weights
     if state.is_main_process:
         tokenizer.save_pretrained(str(final))

@@ -1,0 +1,294 @@
+"""How fast the fixed training code runs: switches chosen from the hardware, never from the student's config.
+
+None of these switches changes what is learned. Every optimizer step sees the same examples and
+the same per-token loss (sum over the step's completion tokens / their count); only how the work
+is laid out on the device changes, and with it the floating-point summation order:
+
+- ``padding_free``: a micro-batch is one row of concatenated examples with ``position_ids``
+  restarting at 0 per example (TRL's collator), no pad tokens. Only worth it with a kernel that
+  attends within each example at linear cost (``kit_varlen`` or flash-attn): PyTorch SDPA would
+  build a dense block-diagonal mask over the whole row and do (sum of lengths)^2 work.
+- ``attention``: ``kit_varlen`` (PyTorch's own FlashAttention-2 varlen kernel, see
+  grader/training/varlen.py), ``flash_attention_2`` (needs a flash-attn build), ``sdpa``, ``eager``.
+- ``liger``: Liger's Triton RMSNorm, RoPE and SwiGLU kernels (CUDA + liger-kernel installed). The
+  cross-entropy is already fused by TRL: its LM head computes log-probs in tiles and never builds
+  the (tokens x 128k) logits, so Liger's fused linear cross-entropy stays off (TRL refuses it).
+- ``optim``: ``adamw_torch_fused`` (transformers' default with torch >= 2.8) or ``adamw_torch``.
+- ``gradient_checkpointing``: on only when the memory estimate says the micro-batch's activations
+  do not fit; it costs about a third more compute and changes nothing else.
+- ``micro_batch_factor`` k: the student's ``per_device_train_batch_size`` b and
+  ``gradient_accumulation_steps`` g become b*k and g/k. Same examples per optimizer step (the
+  sampler's order does not depend on the batch size, and the loss is normalised by the step's
+  token count), bigger kernels. Chosen only where memory allows, k divides g.
+- ``dtype``: what the weights are loaded in. bf16 training keeps float32 master weights: under
+  DeepSpeed the engine keeps them (weights load in bf16); anywhere else the weights load in
+  float32 and the Trainer runs the forward and backward under bf16 autocast, so AdamW never
+  updates bf16 weights directly (updates below bf16's resolution, ~0.4%, would be lost).
+
+``KIT_SPEED`` overrides any of them for benchmarks and diagnosis, e.g.
+``KIT_SPEED="padding_free=0,attention=sdpa,liger=0,optim=adamw_torch,gradient_checkpointing=1"``.
+It is read by the fixed code only; ``sft_config.yaml`` has no say.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, field, fields, replace
+from functools import lru_cache
+
+from grader.errors import UserError
+from grader.submission.config import TrainConfig
+
+ENV = "KIT_SPEED"
+ATTENTIONS = ("kit_varlen", "flash_attention_2", "sdpa", "eager")
+OPTIMIZERS = ("adamw_torch_fused", "adamw_torch")
+GIB = 1024**3
+
+
+@dataclass(frozen=True)
+class ModelShape:
+    """What the memory estimate needs to know about the base model."""
+
+    params: int
+    hidden: int
+    intermediate: int
+    layers: int
+    kv_dim: int  # num_key_value_heads * head_dim
+
+
+# The course's base model (config of meta-llama/Llama-3.2-1B; tied embeddings counted once).
+LLAMA_3_2_1B = ModelShape(params=1_235_814_400, hidden=2048, intermediate=8192, layers=16, kv_dim=512)
+
+
+@dataclass(frozen=True)
+class Hardware:
+    """The facts the choice depends on; ``detect()`` reads them from this process."""
+
+    cuda: bool = False
+    device_name: str = "cpu"
+    memory_bytes: int = 0  # per device
+    bf16: bool = False  # the device computes in bfloat16
+    deepspeed: bool = False  # launched by accelerate with a DeepSpeed config
+    world_size: int = 1
+    varlen: str | None = "no CUDA device"  # None: PyTorch's varlen flash kernel works here; else why not
+    liger: str | None = "no CUDA device"  # None: Liger kernels can run here; else why not
+    flash_attn: bool = False  # the flash-attn package imports
+
+    @staticmethod
+    def detect() -> "Hardware":
+        import torch
+
+        deepspeed = os.environ.get("ACCELERATE_USE_DEEPSPEED", "false").lower() in ("1", "true")
+        world = int(os.environ.get("WORLD_SIZE", "1"))
+        if not torch.cuda.is_available():
+            return Hardware(deepspeed=deepspeed, world_size=world)
+        from grader.training.varlen import probe
+
+        props = torch.cuda.get_device_properties(torch.cuda.current_device())
+        return Hardware(
+            cuda=True,
+            device_name=props.name,
+            memory_bytes=props.total_memory,
+            bf16=torch.cuda.is_bf16_supported(),
+            deepspeed=deepspeed,
+            world_size=world,
+            varlen=probe(),
+            liger=_liger_unavailable(),
+            flash_attn=_imports("flash_attn"),
+        )
+
+
+def _imports(module: str) -> bool:
+    try:
+        __import__(module)
+    except Exception:  # a broken binary build raises more than ImportError
+        return False
+    return True
+
+
+@lru_cache(maxsize=1)
+def _liger_unavailable() -> str | None:
+    if not _imports("triton"):
+        return "triton is not installed (it comes with the CUDA build of torch)"
+    if not _imports("liger_kernel.transformers"):
+        return "liger-kernel is not installed (pip install -e '.[gpu]')"
+    return None
+
+
+@dataclass(frozen=True)
+class Speed:
+    """The fixed code's throughput switches (see the module docstring); ``why`` says how each was chosen."""
+
+    padding_free: bool = False
+    attention: str = "sdpa"
+    liger: bool = False
+    optim: str = "adamw_torch_fused"
+    gradient_checkpointing: bool = False
+    micro_batch_factor: int = 1
+    dtype: str = "float32"
+    why: tuple[str, ...] = field(default=(), compare=False)
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in asdict(self).items() if k != "why"}
+
+    def summary(self) -> str:
+        return ", ".join(f"{k}={v}" for k, v in self.as_dict().items())
+
+
+def resolve_bf16(config: TrainConfig, hardware: Hardware) -> bool:
+    """The student's ``bf16`` key: auto means bfloat16 wherever the GPU supports it."""
+    return config.bf16 == "true" or (config.bf16 == "auto" and hardware.cuda and hardware.bf16)
+
+
+def activation_bytes_per_token(shape: ModelShape, liger: bool, checkpointing: bool) -> int:
+    """Bytes kept for the backward per trained token (bf16 activations; an estimate, see docs/benchmarks.md).
+
+    Per layer without Liger: both RMSNorms keep their float32 input and bf16 output (~8h bytes
+    each), q, k, v, the attention output and o_proj's input (~6h + 4 kv), the MLP's gate, up,
+    silu(gate) and product (4 x 2 x intermediate). Liger's RMSNorm keeps the bf16 input and
+    SwiGLU recomputes the activation (~2h per norm, 2 x 2 x intermediate). With checkpointing only
+    each layer's input stays (4h, float32 under autocast) plus one layer being recomputed.
+    """
+    h, i, kv = shape.hidden, shape.intermediate, shape.kv_dim
+    per_layer = (2 * 2 * h + 6 * h + 4 * kv + 4 * i) if liger else (2 * 8 * h + 6 * h + 4 * kv + 8 * i)
+    if checkpointing:
+        return shape.layers * 4 * h + per_layer
+    return shape.layers * per_layer
+
+
+def state_bytes(shape: ModelShape, hardware: Hardware) -> int:
+    """Weights, gradients and AdamW states per device: 16 bytes a parameter (fp32 master, grads, two moments).
+
+    ZeRO-3 splits them over the ranks but gathers full bf16 layers while they run (about 2 bytes
+    a parameter at peak, counted whole to stay on the safe side).
+    """
+    if hardware.deepspeed:
+        return 16 * shape.params // max(1, hardware.world_size) + 2 * shape.params
+    return 16 * shape.params + 2 * shape.params  # + the bf16 copies autocast makes while a layer runs
+
+
+def plan_memory(
+    config: TrainConfig, hardware: Hardware, shape: ModelShape, liger: bool, bf16: bool = True
+) -> tuple[bool, int, str]:
+    """(gradient checkpointing, micro_batch_factor, why) for the worst micro-batch the config allows.
+
+    The bound is per_device_train_batch_size x max_length tokens (every example is at most
+    max_length; nothing is truncated). Checkpointing is turned on only when the student's own
+    micro-batch does not fit without it; micro-batches are merged only while they fit without it.
+    """
+    if not hardware.cuda:
+        return False, 1, "CPU: memory is not the constraint; no checkpointing, batches as configured"
+    budget = int(0.85 * hardware.memory_bytes) - state_bytes(shape, hardware) - 2 * GIB  # context, LM-head tiles
+    per_token = activation_bytes_per_token(shape, liger, checkpointing=False) * (1 if bf16 else 2)  # float32: twice
+    tokens = config.per_device_train_batch_size * config.max_length
+    if tokens * per_token > budget:
+        why = (
+            f"checkpointing on: {config.per_device_train_batch_size} x {config.max_length} tokens need about "
+            f"{tokens * per_token / GIB:.0f} GiB of activations, {max(budget, 0) / GIB:.0f} GiB are free"
+        )
+        return True, 1, why
+    factor = max(
+        k for k in range(1, config.gradient_accumulation_steps + 1)
+        if config.gradient_accumulation_steps % k == 0 and k * tokens * per_token <= budget
+    )  # fmt: skip
+    why = (
+        f"no checkpointing: {factor} x {config.per_device_train_batch_size} x {config.max_length} tokens need about "
+        f"{factor * tokens * per_token / GIB:.0f} GiB of activations of {budget / GIB:.0f} GiB free"
+    )
+    return False, factor, why
+
+
+def choose_speed(
+    config: TrainConfig,
+    hardware: Hardware | None = None,
+    shape: ModelShape = LLAMA_3_2_1B,
+    override: str | None = None,
+) -> Speed:
+    """The kit's choice for this hardware, then ``override`` (default: the ``KIT_SPEED`` variable)."""
+    hw = hardware if hardware is not None else Hardware.detect()
+    bf16 = resolve_bf16(config, hw)
+    why: list[str] = []
+    if hw.cuda and bf16 and hw.varlen is None:
+        attention = "kit_varlen"
+        why.append("attention: PyTorch's FlashAttention-2 varlen kernel (no flash-attn build needed)")
+    elif hw.cuda and bf16 and hw.flash_attn:
+        attention = "flash_attention_2"
+        why.append(f"attention: flash-attn (PyTorch's varlen kernel: {hw.varlen})")
+    else:
+        attention = "sdpa"
+        why.append("attention: SDPA" + (f" (varlen kernel: {hw.varlen})" if hw.cuda else " (CPU)"))
+    padding_free = attention in ("kit_varlen", "flash_attention_2")
+    why.append(
+        "padding-free batches" if padding_free
+        else "padded batches: without a varlen kernel a padding-free row costs (sum of lengths)^2 attention"
+    )  # fmt: skip
+    liger = hw.cuda and hw.liger is None
+    why.append("Liger RMSNorm/RoPE/SwiGLU kernels" if liger else f"no Liger kernels ({hw.liger})")
+    checkpointing, factor, memory_why = plan_memory(config, hw, shape, liger, bf16)
+    why.append(memory_why)
+    dtype = "bfloat16" if bf16 and hw.deepspeed else "float32"
+    why.append(
+        "weights: bf16 (DeepSpeed keeps float32 master weights)" if dtype == "bfloat16"
+        else "weights: float32 (bf16 autocast)" if bf16 else "weights: float32"
+    )  # fmt: skip
+    chosen = Speed(
+        padding_free=padding_free,
+        attention=attention,
+        liger=liger,
+        optim="adamw_torch_fused",
+        gradient_checkpointing=checkpointing,
+        micro_batch_factor=factor,
+        dtype=dtype,
+        why=tuple(why),
+    )
+    text = os.environ.get(ENV, "") if override is None else override
+    return apply_override(chosen, text, config, hw) if text.strip() else chosen
+
+
+_BOOLS = {"1": True, "true": True, "on": True, "yes": True, "0": False, "false": False, "off": False, "no": False}
+
+
+def apply_override(speed: Speed, text: str, config: TrainConfig, hardware: Hardware) -> Speed:
+    """``key=value,key=value`` on top of ``speed``; a bad key or value is a one-line error."""
+    names = {f.name: f for f in fields(Speed) if f.name != "why"}
+    changes: dict = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        key, sep, value = item.partition("=")
+        key, value = key.strip(), value.strip().lower()
+        if not sep or key not in names:
+            raise UserError(f"{ENV}: '{item}' is not key=value with a key among {', '.join(names)}", exit_code=2)
+        if names[key].type in ("bool", bool):
+            if value not in _BOOLS:
+                raise UserError(f"{ENV}: {key}={value!r}: expected 0 or 1", exit_code=2)
+            changes[key] = _BOOLS[value]
+        elif key == "micro_batch_factor":
+            if not value.isdigit() or int(value) < 1 or config.gradient_accumulation_steps % int(value):
+                raise UserError(
+                    f"{ENV}: micro_batch_factor={value!r} must divide gradient_accumulation_steps "
+                    f"({config.gradient_accumulation_steps})",
+                    exit_code=2,
+                )
+            changes[key] = int(value)
+        else:
+            allowed = {"attention": ATTENTIONS, "optim": OPTIMIZERS, "dtype": ("float32", "bfloat16")}[key]
+            if value not in allowed:
+                raise UserError(f"{ENV}: {key}={value!r} is not one of {', '.join(allowed)}", exit_code=2)
+            changes[key] = value
+    if changes.get("liger") and hardware.liger is not None:
+        raise UserError(f"{ENV}: liger=1 cannot run here: {hardware.liger}", exit_code=2)
+    if changes.get("attention") == "flash_attention_2" and not hardware.flash_attn:
+        raise UserError(f"{ENV}: attention=flash_attention_2 needs the flash-attn package", exit_code=2)
+    return replace(speed, **changes, why=speed.why + (f"{ENV} override: {text.strip()}",))
+
+
+def store_like_base_model(trainer) -> None:
+    """Cast float32 master weights trained under bf16 autocast to bf16 before saving.
+
+    The checkpoint is then what a DeepSpeed run saves (its 16-bit weights) and what the base
+    model is stored as: half the size, and vLLM's ``dtype="auto"`` keeps bf16.
+    """
+    import torch
+
+    args = trainer.args
+    if args.bf16 and getattr(args, "deepspeed_plugin", None) is None and trainer.model.dtype == torch.float32:
+        trainer.model.to(torch.bfloat16)
