@@ -84,7 +84,6 @@ def prepare(work: Path, smoke: bool, config_text: str, examples: int, data: Path
     """Model, validated dataset (the kit's own path: sandboxed sft_utils.py, exact tokens) and config."""
     from grader.submission.validate import validate_submission
     from grader.tiny import SMOKE_SHAPE, build_llama_shaped
-    from grader.training.train import save_validated
     start = time.perf_counter()
     model = build_llama_shaped(work / "model", SMOKE_SHAPE if smoke else None)
     built = time.perf_counter() - start
@@ -95,11 +94,10 @@ def prepare(work: Path, smoke: bool, config_text: str, examples: int, data: Path
     rows = real_rows(data, examples)
     for split, chosen in (("train", rows), ("val", rows[:8])):  # the val split is validated, never trained here
         (sub / "data" / f"{split}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in chosen))
-    validation = validate_submission(sub, base_model=str(model))
+    validation = validate_submission(sub, base_model=str(model), data_dir=work / "data")
     if not validation.ok:
         raise SystemExit("error: " + "; ".join(v.message for v in validation.violations[:3]))
-    save_validated(validation, work / "data")
-    lengths = sorted(len(ids) for ids in validation.splits["train"].input_ids)
+    lengths = sorted(validation.splits["train"].lengths.tolist())
     return {
         "model": str(model),
         "model_build_seconds": round(built, 1),
@@ -113,13 +111,12 @@ def prepare(work: Path, smoke: bool, config_text: str, examples: int, data: Path
 
 def worker(args: argparse.Namespace) -> int:
     """One row, in this process (under accelerate launch for zero3): train --steps steps, write the figures."""
-    from datasets import load_from_disk
     from trl import SFTTrainer
 
     from grader.submission.config import parse_config
     from grader.submission.validate import load_tokenizer
     from grader.training.throughput import ThroughputMeter
-    from grader.training.train import sft_config
+    from grader.training.train import load_validated, sft_config
 
     work = Path(args.worker)
     config, errors = parse_config((work / "config.yaml").read_text())
@@ -128,7 +125,7 @@ def worker(args: argparse.Namespace) -> int:
     trainer = SFTTrainer(
         model=json.loads((work / "prepared.json").read_text())["model"],
         args=sft_config(config, Path(args.row_dir), has_eval=False),  # KIT_SPEED comes from the environment
-        train_dataset=load_from_disk(str(work / "data" / "train")),
+        train_dataset=load_validated(work / "data")[1],
         processing_class=tokenizer,
     )
     meter = ThroughputMeter(trainer, Path(args.row_dir) / "figures.json", args.warmup, args.peak_flops)

@@ -29,19 +29,16 @@ def config_of(text: str = ""):
 @pytest.fixture(scope="module")
 def validated(tiny_default, tmp_path_factory):
     """48 real sample examples of different lengths, validated and saved as the trainer reads them."""
-    from datasets import load_from_disk
-
     from grader.submission.validate import validate_submission
-    from grader.training.train import save_validated
+    from grader.training.train import load_validated
     from tests.conftest import make_submission
 
     rows = rows_of(tiny_default["train"], 48)
     work = tmp_path_factory.mktemp("speed")
     sub = make_submission(work / "sub", train_rows=rows, val_rows=rows[:4], config=TRAIN_CONFIG)
-    validation = validate_submission(sub, base_model=str(tiny_default["base_model"]))
+    validation = validate_submission(sub, base_model=str(tiny_default["base_model"]), data_dir=work / "data")
     assert validation.ok
-    save_validated(validation, work / "data")
-    return validation, load_from_disk(str(work / "data" / "train")), work
+    return validation, load_validated(work / "data")[1], work
 
 
 def make_trainer(validated, tiny_default, speed: Speed, config_text: str = TRAIN_CONFIG, name: str = "out"):

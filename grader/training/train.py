@@ -179,6 +179,21 @@ def read_meta(data_dir: Path) -> dict:
         raise UserError(f"{data_dir / META_NAME}: malformed") from None
 
 
+def load_validated(data_dir: Path):
+    """(meta, train dataset, val dataset or None): the validated Arrow files, memory-mapped, as the trainer reads them.
+
+    Each process prepares (labels, packing) its own copy in a private temporary cache: nothing
+    is written beside the validated files, and no rank can read another's half-written cache file.
+    """
+    import datasets
+
+    meta = read_meta(Path(data_dir))
+    datasets.disable_caching()
+    train_ds = datasets.Dataset.from_file(str(Path(data_dir) / meta["splits"]["train"]))
+    val = meta["splits"].get("val")
+    return meta, train_ds, datasets.Dataset.from_file(str(Path(data_dir) / val)) if val else None
+
+
 def _validate(args: argparse.Namespace, data_dir: Path) -> Validation:
     """The main process's validation, writing the trainer's input into ``data_dir``."""
     validation = validate_submission(
@@ -192,7 +207,6 @@ def _validate(args: argparse.Namespace, data_dir: Path) -> Validation:
 
 
 def train(args: argparse.Namespace) -> Path:
-    import datasets
     from accelerate import PartialState
 
     state = PartialState()
@@ -205,12 +219,7 @@ def train(args: argparse.Namespace) -> Path:
         with state.main_process_first():  # the main process validates; the others wait, then read its files
             if state.is_main_process:
                 validation = _validate(args, data_dir)
-    meta = read_meta(data_dir)
-    # Each rank prepares (labels, packing) its own copy in a private temporary cache: nothing is
-    # written beside the validated files, and no rank can read another's half-written cache file.
-    datasets.disable_caching()
-    train_ds = datasets.Dataset.from_file(str(data_dir / meta["splits"]["train"]))
-    val_ds = datasets.Dataset.from_file(str(data_dir / meta["splits"]["val"])) if "val" in meta["splits"] else None
+    meta, train_ds, val_ds = load_validated(data_dir)
 
     from transformers import GenerationConfig
     from trl import SFTTrainer
