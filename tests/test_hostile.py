@@ -384,3 +384,12 @@ def test_the_sandbox_looks_the_same_to_check_and_to_training(capsys, tmp_path, t
     assert len(checked) == len(trained) == 9
     assert checked[-1] == trained[-1]  # the observation, hashed into the last problem
     assert checked == trained
+
+
+@pytest.mark.parametrize("case, used", [("template_leak", "raise_exception"), ("template_clock", "strftime_now")])
+def test_templates_that_could_behave_otherwise_at_grading_are_rejected(capsys, tmp_path, tiny, case, used):
+    """The template is read before it is run: anything but the conversation and BOS/EOS is refused."""
+    result = check(capsys, submission(case, tmp_path), base_model=tiny)
+    assert result.code == 1
+    violation = result.only()
+    assert violation["code"] == "template" and f"it uses {used}" in violation["message"]
