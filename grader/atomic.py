@@ -1,4 +1,4 @@
-"""Atomic file writes: readers see the old file or the whole new one, never half of either.
+"""Atomic file writes (readers see the old file or the whole new one, never half of either) and file digests.
 
 Batch grading can be killed at any instant (``kill -9``, a node reboot, a Slurm preemption);
 every file a stage produces goes through here, so a resumed run never reads a torn file.
@@ -6,6 +6,7 @@ every file a stage produces goes through here, so a resumed run never reads a to
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -38,3 +39,12 @@ def read_json(path: str | os.PathLike[str], default: Any = None) -> Any:
         return json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         return default
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    """A file's SHA-256, read in 1 MiB blocks (test sets, snapshots, data files)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -14,8 +14,6 @@ redone, an interrupted stage restarts from its beginning. See docs/grading-a-cla
 from __future__ import annotations
 
 import argparse
-import fcntl
-import hashlib
 import json
 import os
 import shutil
@@ -23,11 +21,12 @@ import sys
 import time
 from pathlib import Path
 
-from grader.atomic import read_json, write_json_atomic
+from grader.atomic import file_sha256, read_json, write_json_atomic
 from grader.batch.gradebook import counts, grade_row, status_table, write_grades
 from grader.batch.intake import IntakeError, discover, snapshot
 from grader.batch.layout import STAGES, BatchPaths, SubmissionState
 from grader.batch.policy import read_policy
+from grader.batch.procs import try_lock
 from grader.batch import stages
 from grader.batch.stages import BASELINE, Batch, one_line
 from grader.errors import UserError
@@ -59,14 +58,6 @@ def add_grade_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="end with one JSON object on stdout")
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def init_batch(paths: BatchPaths, test: Path, base_model: str, policy, gpus_per_job: int) -> Batch:
     """batch.json and the frozen test set on the first run; on later runs, the same inputs or an error."""
     from grader.evaluation.evaluate import read_items
@@ -80,7 +71,7 @@ def init_batch(paths: BatchPaths, test: Path, base_model: str, policy, gpus_per_
     if not Path(base_model).is_dir() or not (Path(base_model) / "config.json").is_file():
         raise UserError(f"--base-model: {base_model}: not a model folder (no config.json)", exit_code=2)
     wanted = {
-        "test_sha256": _sha256(test),
+        "test_sha256": file_sha256(test),
         "base_model": str(Path(base_model).resolve()),
         "policy": policy.to_json(),
         "gpus_per_job": gpus_per_job,
@@ -160,12 +151,9 @@ def ensure_baseline(batch: Batch) -> None:
 
 def batch_lock(paths: BatchPaths):
     paths.root.mkdir(parents=True, exist_ok=True)
-    handle = open(paths.lock, "a+")
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.close()
-        raise UserError(f"{paths.root}: another `grade` is running on this folder", exit_code=2) from None
+    handle = try_lock(paths.lock)
+    if handle is None:
+        raise UserError(f"{paths.root}: another `grade` is running on this folder", exit_code=2)
     return handle
 
 

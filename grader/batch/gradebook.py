@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import fcntl
-import hashlib
 import io
 import time
 from collections import Counter
@@ -105,11 +104,3 @@ def write_record(batch, paths: SubmissionPaths, state: SubmissionState) -> None:
         "written": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
     write_json_atomic(paths.record, record)
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

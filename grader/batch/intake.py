@@ -22,7 +22,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from grader.atomic import write_json_atomic
+from grader.atomic import file_sha256, write_json_atomic
 from grader.batch.layout import ID_PATTERN
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._@+-]")
@@ -148,11 +148,7 @@ def manifest(folder: Path) -> dict[str, str]:
         if path.is_symlink():
             out[rel] = "link:" + hashlib.sha256(os.readlink(path).encode()).hexdigest()
         elif path.is_file():
-            digest = hashlib.sha256()
-            with open(path, "rb") as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(block)
-            out[rel] = digest.hexdigest()
+            out[rel] = file_sha256(path)
     return out
 
 

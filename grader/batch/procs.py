@@ -1,8 +1,9 @@
-"""Process plumbing shared by the scheduler and the stages: parent-death signal, groups, free ports."""
+"""Process plumbing shared by the scheduler and the stages: parent-death signal, groups, free ports, locks."""
 
 from __future__ import annotations
 
 import ctypes
+import fcntl
 import os
 import signal
 import socket
@@ -30,3 +31,18 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def try_lock(path):
+    """An exclusive flock on ``path`` (the open file holds it), or None when another process has it.
+
+    Python's files are not inherited by child processes, so the lock ends with the process that
+    took it, however that process ends.
+    """
+    handle = open(path, "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        return None
+    return handle

@@ -17,7 +17,6 @@ score     last-\\boxed{} grading -> predictions.jsonl, summary.json, results.jso
 
 from __future__ import annotations
 
-import fcntl
 import os
 import platform
 import shutil
@@ -32,7 +31,7 @@ from pathlib import Path
 from grader.atomic import read_json, write_json_atomic
 from grader.batch.layout import RUNNING, STAGES, BatchPaths, SubmissionPaths, SubmissionState
 from grader.batch.policy import Policy
-from grader.batch.procs import die_with_parent
+from grader.batch.procs import die_with_parent, try_lock
 from grader.errors import UserError
 
 KIT = Path(__file__).resolve().parent.parent.parent  # sft.py, deepspeed_zero3.yaml
@@ -233,13 +232,7 @@ def clear_outputs(paths: SubmissionPaths, stage: str) -> None:
 def hold_lock(paths: SubmissionPaths):
     """The submission's exclusive lock, or None when another process holds it."""
     paths.root.mkdir(parents=True, exist_ok=True)
-    handle = open(paths.lock, "a+")
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.close()
-        return None
-    return handle
+    return try_lock(paths.lock)
 
 
 def run_stage(

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Sequence
 
 from grader.answers import Verdict, grade_many
-from grader.atomic import write_text_atomic
+from grader.atomic import file_sha256, write_text_atomic
 from grader.errors import UserError
 from grader.evaluation.generate import BACKENDS, Generation, default_batch_size, generate, resolve_backend
 from grader.jsonl import DataError, iter_jsonl
@@ -168,14 +168,6 @@ def summarize(items: Sequence[Item], results: Sequence[Generation], verdicts: Se
     }
 
 
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def default_out_dir(model_dir: str | os.PathLike[str], data_file: str | os.PathLike[str]) -> Path:
     return Path(model_dir).resolve() / "eval" / Path(data_file).stem
 
@@ -247,7 +239,7 @@ def score_answers(items: Sequence[Item], data_file: Path, out: Path, limit: int 
     summary = {
         "model": meta["model"],
         "data_file": str(data_file.resolve()),
-        "data_sha256": _file_sha256(data_file),
+        "data_sha256": file_sha256(data_file),
         "limit": limit,
         **{k: meta[k] for k in ("backend", "max_new_tokens", "batch_size", "prompt_format_sha256")},
         **summarize(items, results, verdicts),
