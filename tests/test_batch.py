@@ -80,6 +80,9 @@ def test_every_submission_ends_with_the_right_status(graded, klass):
     for row in rows:
         assert (row["error"] == "") == (row["status"] == "graded")
         assert "\n" not in row["error"]
+        results = json.loads((out / "submissions" / row["id"] / "results.json").read_text())  # every student gets one
+        assert (results["score"] == 0) == (row["status"] != "graded" or float(row["accuracy"]) == 0)
+    assert (out / "report.html").is_file()  # the class at a glance, written when the batch ends
 
 
 def test_the_gradebook_holds_the_scores_of_the_files_beside_it(graded):

@@ -75,14 +75,16 @@ def test_a_folder_keeps_its_links_as_links_and_later_changes_do_not_reach_the_sn
 
 
 def test_ids_are_safe_and_unique(tmp_path):
-    for name in ("John Smith", "John_Smith.zip", ".hidden", "ok"):
+    for name in ("John Smith", "John_Smith.zip", ".hidden", "ok", "baseline"):
         target = tmp_path / name
         if name.endswith(".zip"):
             zipped(target, {"a": "b"})
         else:
             target.mkdir()
     (tmp_path / "notes.txt").write_text("not a submission")
-    assert [(s.id, s.path.name) for s in discover(tmp_path)] == [("John_Smith", "John Smith"), ("John_Smith-2", "John_Smith.zip"), ("ok", "ok")]
+    assert [(s.id, s.path.name) for s in discover(tmp_path)] == [
+        ("John_Smith", "John Smith"), ("John_Smith-2", "John_Smith.zip"), ("baseline-2", "baseline"), ("ok", "ok"),
+    ]  # "baseline" is the batch's own (the untrained model)  # fmt: skip
     assert submission_id("../../etc") == "etc" and submission_id("a/b c") == "a_b_c"
 
 

@@ -14,6 +14,7 @@ redone, an interrupted stage restarts from its beginning. See docs/grading-a-cla
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -22,7 +23,7 @@ import time
 from pathlib import Path
 
 from grader.atomic import file_sha256, read_json, write_json_atomic
-from grader.batch.gradebook import counts, grade_row, status_table, write_grades
+from grader.batch.gradebook import counts, grade_row, status_table, write_final, write_grades
 from grader.batch.intake import IntakeError, discover, snapshot
 from grader.batch.layout import STAGES, BatchPaths, SubmissionState
 from grader.batch.policy import read_policy
@@ -119,6 +120,7 @@ def take_in(batch: Batch, sources, only: list[str] | None) -> list[str]:
             state.status, state.error = "intake_failed", entry.error
         entry.seconds = round(time.monotonic() - start, 3)
         paths.write_state(state)
+        write_final(batch, paths, state)
     if only:
         unknown = sorted(set(only) - {s.id for s in sources})
         if unknown:
@@ -249,12 +251,27 @@ def _finish(batch: Batch, ids: list[str], args) -> int:
     else:
         print(status_table(mine, baseline))
         print(f"grades: {batch.paths.grades}")
+    _class_report(batch)
     unfinished = [s.id for s in mine if not s.final]
     if unfinished:
         print(f"grade: {len(unfinished)} submission(s) unfinished ({', '.join(unfinished[:5])}); run the same command again",
               file=sys.stderr)  # fmt: skip
         return 1
     return 0
+
+
+def _class_report(batch: Batch) -> None:
+    """DIR/report.html, the class at a glance (`python -m grader report DIR` makes it and more)."""
+    from grader.report.command import add_arguments, run
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            run(parser.parse_args([str(batch.paths.root), "--no-gradescope"]))
+    except Exception as exc:  # the gradebook is written; a report problem must not hide it
+        print(f"warning: the class report could not be written ({type(exc).__name__}: {exc}); "
+              f"try `python -m grader report {batch.paths.root}`", file=sys.stderr)  # fmt: skip
 
 
 # --- status, grade-one, stage ------------------------------------------------------------------

@@ -77,6 +77,14 @@ def status_table(states: list[SubmissionState], baseline: SubmissionState | None
     return "\n".join(lines)
 
 
+def write_final(batch, paths: SubmissionPaths, state: SubmissionState) -> None:
+    """Gradescope's results.json for a submission that ended without a grade (invalid, failed, ...)."""
+    from grader.report.gradescope import write_results
+
+    if state.final and state.status != "graded" and paths.root != batch.paths.baseline:
+        write_results(paths, state, None, read_json(paths.check), max_score=batch.policy.max_score)
+
+
 def write_record(batch, paths: SubmissionPaths, state: SubmissionState) -> None:
     """What it takes to reproduce this grade: inputs' digests, seed, versions, hardware, times."""
     from grader.batch.stages import host_info

@@ -56,7 +56,7 @@ def discover(folder: Path) -> list[Source]:
 
         raise UserError(f"{folder}: not a folder (SUBMISSIONS holds one folder or .zip per student)", exit_code=2)
     sources: list[Source] = []
-    taken: set[str] = set()
+    taken: set[str] = {"baseline"}  # the batch's own folder for the untrained model
     for entry in sorted(folder.iterdir(), key=lambda p: p.name):
         if entry.name.startswith(".") or entry.name in _JUNK:
             continue

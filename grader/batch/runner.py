@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from grader.batch.gradebook import write_final
 from grader.batch.layout import RUNNING, SubmissionPaths
 from grader.batch.procs import die_with_parent, free_port, kill_group
 from grader.batch.stages import EXIT_BUSY, FAILED_STATUS, KIT, Batch, hold_lock, next_stage
@@ -119,6 +120,7 @@ def settle(batch: Batch, job: Job, code: int) -> str:
             else:
                 state.status, state.error, outcome = FAILED_STATUS[job.stage], entry.error, "failed"
         paths.write_state(state)
+        write_final(batch, paths, state)
     return outcome
 
 

@@ -290,6 +290,10 @@ def run_stage(
         if code == 0:
             state.status = "graded" if next_stage(state) is None else "pending"
         paths.write_state(state)
+        if code != 0:
+            from grader.batch.gradebook import write_final
+
+            write_final(batch, paths, state)
         print(f"=== {submission_id}: {stage} {entry.state} in {entry.seconds:.1f} s"
               + (f": {entry.error}" if entry.error else ""), flush=True)  # fmt: skip
         return code
