@@ -148,7 +148,10 @@ def run_row(work: Path, name: str, launcher: str, args: argparse.Namespace) -> d
         return {**result, "skipped": "flash-attn is not installed"}
     cmd = [sys.executable]
     if launcher == "zero3":
-        cmd += ["-m", "accelerate.commands.launch", "--config_file", str(ROOT / "deepspeed_zero3.yaml"), "--num_processes", "1"]
+        from grader.batch.procs import free_port
+
+        cmd += ["-m", "accelerate.commands.launch", "--config_file", str(ROOT / "deepspeed_zero3.yaml"), "--num_processes", "1",
+                "--main_process_port", str(free_port())]  # fmt: skip  (two launches at once must not share 29500)
         import torch
 
         if not torch.cuda.is_available():

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from grader.batch.procs import free_port
 from grader.tiny import llama_tokenizer_dir
 from tests.conftest import ROOT
 from tests.test_prompts import default_template
@@ -124,7 +125,7 @@ def test_zero3_on_cpu_with_two_processes_saves_full_weights(submission_factory, 
     sub = submission_factory(train_rows=rows, val_rows=rows_of(tiny_default["val"], 8), config=TRAIN_CONFIG + "max_steps: 6\n")
     launcher = [
         sys.executable, "-m", "accelerate.commands.launch", "--config_file", str(ROOT / "deepspeed_zero3.yaml"),
-        "--num_processes", "2", "--mixed_precision", "no",
+        "--num_processes", "2", "--mixed_precision", "no", "--main_process_port", str(free_port()),
     ]  # fmt: skip
     proc = run_sft(sub, "--base-model", str(tiny_default["base_model"]), launcher=launcher)
     assert proc.returncode == 0, "\n".join(line for line in proc.stderr.splitlines() if "rror" in line)[-4000:]
