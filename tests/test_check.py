@@ -169,7 +169,7 @@ def test_saved_tokens_are_exactly_the_plain_tokenizer_calls(submission_factory, 
     first = validate_submission(sub, base_model=LLAMA, tokenizer=tokenizer, data_dir=tmp_path / "a")
     assert first.ok and first.data_dir == tmp_path / "a"
     monkeypatch.setattr(grader.submission.validate, "CHUNK_CHARS", 10)  # one example per tokenizer call
-    second = validate_submission(sub, base_model=LLAMA, tokenizer=tokenizer, data_dir=tmp_path / "b")
+    validate_submission(sub, base_model=LLAMA, tokenizer=tokenizer, data_dir=tmp_path / "b")
     ids = read_ids(tmp_path / "a" / "train.arrow")
     assert ids == read_ids(tmp_path / "b" / "train.arrow")
     plain = lambda text: tokenizer(text, add_special_tokens=False)["input_ids"]  # noqa: E731

@@ -30,6 +30,7 @@ from grader.batch.policy import read_policy
 from grader.batch.procs import try_lock
 from grader.batch import stages
 from grader.batch.stages import BASELINE, Batch, one_line
+from grader.cli import nonnegative_int, positive_int
 from grader.errors import UserError
 
 RETRYABLE = {"intake_failed", "check_failed", "train_failed", "eval_failed", "timeout"}
@@ -38,20 +39,24 @@ RETRYABLE = {"intake_failed", "check_failed", "train_failed", "eval_failed", "ti
 # --- grade ------------------------------------------------------------------------------------
 
 
+def _gpus(text: str) -> str:
+    return text if text == "auto" else str(nonnegative_int(text))
+
+
 def add_grade_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("submissions", metavar="SUBMISSIONS", help="folder with one sub-folder or .zip per student")
     p.add_argument("--test", required=True, metavar="HIDDEN.jsonl", help="the hidden test set (problem, answer; id, source, subject, level optional)")
     p.add_argument("--base-model", required=True, metavar="PATH", help="the base model every submission is trained from")
     p.add_argument("--out", required=True, metavar="DIR", help="the batch folder: state, checkpoints, grades.csv (resumable)")
     p.add_argument("--policy", metavar="grading.yaml", help="time limits, compute budget, generation length, retries")
-    p.add_argument("--gpus", default="auto", help="GPUs to use: auto (every visible one) or a number (default auto)")
-    p.add_argument("--gpus-per-job", type=int, default=1, metavar="K", help="GPUs each training gets; 0 trains on CPU (default 1)")
-    p.add_argument("--cpu-workers", type=int, default=None, metavar="N", help="checks and scorings at once (default: cores / 2, at least 1)")
+    p.add_argument("--gpus", default="auto", type=_gpus, help="GPUs to use: auto (every visible one) or a number (default auto)")
+    p.add_argument("--gpus-per-job", type=nonnegative_int, default=1, metavar="K", help="GPUs each training gets; 0 trains on CPU (default 1)")
+    p.add_argument("--cpu-workers", type=positive_int, default=None, metavar="N", help="checks and scorings at once (default: cores / 2, at least 1)")
     p.add_argument("--slurm", action="store_true", help="submit a Slurm job array instead of running here")
     p.add_argument("--partition", help="Slurm partition")
     p.add_argument("--account", help="Slurm account")
-    p.add_argument("--max-parallel", type=int, metavar="M", help="Slurm: at most M tasks at once (%%M)")
-    p.add_argument("--cpus-per-task", type=int, default=8, metavar="C", help="Slurm: CPUs per task (default 8)")
+    p.add_argument("--max-parallel", type=positive_int, metavar="M", help="Slurm: at most M tasks at once (%%M)")
+    p.add_argument("--cpus-per-task", type=positive_int, default=8, metavar="C", help="Slurm: CPUs per task (default 8)")
     p.add_argument("--no-wait", action="store_true", help="Slurm: return once submitted (follow with `status DIR`)")
     p.add_argument("--only", nargs="+", metavar="ID", help="grade only these submissions")
     p.add_argument("--retry-failed", action="store_true", help="re-run submissions that failed (not invalid or over budget ones)")
@@ -237,19 +242,24 @@ def follow(batch: Batch, ids: list[str], poll_seconds: float = 2.0) -> None:
         time.sleep(poll_seconds)
 
 
-def _finish(batch: Batch, ids: list[str], args) -> int:
-    states = write_grades(batch.paths)
-    mine = [s for s in states if s.id in ids]
+def _print_states(batch: Batch, states: list[SubmissionState], as_json: bool, rows: list[dict] | None = None) -> None:
+    """The gradebook as `grade` and `status` print it: a table, or one JSON object (``rows`` default: grades.csv's)."""
     baseline = batch.submission(BASELINE).read_state() if batch.paths.baseline.exists() else None
-    if args.json:
+    if as_json:
         print(json.dumps({
             "dir": str(batch.paths.root),
-            "counts": counts(mine),
+            "counts": counts(states),
             "baseline_accuracy": baseline.values.get("accuracy") if baseline else None,
-            "submissions": [grade_row(s) for s in mine],
+            "submissions": rows if rows is not None else [grade_row(s) for s in states],
         }))  # fmt: skip
     else:
-        print(status_table(mine, baseline))
+        print(status_table(states, baseline))
+
+
+def _finish(batch: Batch, ids: list[str], args) -> int:
+    mine = [s for s in write_grades(batch.paths) if s.id in ids]
+    _print_states(batch, mine, args.json)
+    if not args.json:
         print(f"grades: {batch.paths.grades}")
     _class_report(batch)
     unfinished = [s.id for s in mine if not s.final]
@@ -284,22 +294,17 @@ def add_status_arguments(p: argparse.ArgumentParser) -> None:
 
 def run_status(args: argparse.Namespace) -> int:
     batch = Batch.load(args.dir)
-    states = [s for s in write_grades(batch.paths)]
-    baseline = batch.submission(BASELINE).read_state() if batch.paths.baseline.exists() else None
+    states = write_grades(batch.paths)
     queued: set[str] = set()
     if (batch.paths.slurm / "jobs.json").exists():
         from grader.batch import slurm
 
         queued = slurm.active_ids(batch)
-    if args.json:
-        rows = [{**grade_row(s), "queued": s.id in queued,
-                 "stage": next((st for st in STAGES if s.stages[st].state == "running"), None)} for s in states]  # fmt: skip
-        print(json.dumps({"dir": str(batch.paths.root), "counts": counts(states), "submissions": rows,
-                          "baseline_accuracy": baseline.values.get("accuracy") if baseline else None}))  # fmt: skip
-    else:
-        print(status_table(states, baseline))
-        if queued:
-            print(f"Slurm: {len(queued)} task(s) queued or running")
+    rows = [{**grade_row(s), "queued": s.id in queued,
+             "stage": next((st for st in STAGES if s.stages[st].state == "running"), None)} for s in states]  # fmt: skip
+    _print_states(batch, states, args.json, rows)
+    if queued and not args.json:
+        print(f"Slurm: {len(queued)} task(s) queued or running")
     return 0
 
 

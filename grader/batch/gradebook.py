@@ -11,7 +11,6 @@ import fcntl
 import io
 import time
 from collections import Counter
-from pathlib import Path
 
 from grader.atomic import read_json, write_json_atomic, write_text_atomic
 from grader.batch.layout import FINAL, GRADE_COLUMNS, PENDING, RUNNING, STAGES, BatchPaths, SubmissionPaths, SubmissionState

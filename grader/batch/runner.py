@@ -15,14 +15,14 @@ import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 from grader.batch.gradebook import write_final
 from grader.batch.layout import RUNNING, SubmissionPaths
 from grader.batch.procs import die_with_parent, free_port, kill_group
-from grader.batch.stages import EXIT_BUSY, FAILED_STATUS, KIT, Batch, hold_lock, next_stage
+from grader.batch.stages import EXIT_BUSY, FAILED_STATUS, KIT, Batch, hold_lock, kit_env, next_stage
 
 GPU_STAGES = ("train", "evaluate")  # the rest (check, score) run on CPU
 
@@ -47,7 +47,6 @@ class Job:
     slot: Slot | None
     port: int | None
     timed_out: bool = False
-    extra: dict = field(default_factory=dict)
 
     @property
     def elapsed(self) -> float:
@@ -62,7 +61,7 @@ def start_stage(batch: Batch, submission_id: str, stage: str, slot: Slot | None 
     port = free_port() if stage == "train" else None
     command = [sys.executable, "-m", "grader", "stage", str(batch.paths.root), submission_id, stage,
                "--launched", repr(time.time())]  # fmt: skip
-    env = {**os.environ, "PYTHONPATH": str(KIT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    env = kit_env()
     if threads is not None and "OMP_NUM_THREADS" not in os.environ:
         env["OMP_NUM_THREADS"] = str(threads)
     if slot is not None and slot.devices is not None:

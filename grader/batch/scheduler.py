@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from grader.batch.gradebook import counts, write_grades
-from grader.batch.layout import FINAL, STAGES
+from grader.batch.procs import kill_group
 from grader.batch.runner import Job, Slot, poll, pool_of, settle, start_stage
 from grader.batch.stages import BASELINE, Batch, next_stage
 
@@ -53,8 +53,6 @@ def gpu_slots(gpus: str, gpus_per_job: int) -> list[Slot]:
 class Progress:
     """What the live view shows; fed by the scheduler's events."""
 
-    total: int
-    started: float = field(default_factory=time.monotonic)
     events: list[str] = field(default_factory=list)
     finished_seconds: list[float] = field(default_factory=list)
 
@@ -77,10 +75,12 @@ def run_local(
     running: list[Job] = []
     busy_until: dict[str, float] = {}
     busy_since: dict[str, float] = {}
-    progress = Progress(total=len(ids))
+    progress = Progress()
+    # Only a stage process changes a state while it runs, and its outcome is read when it ends:
+    # the states are read once here, then one at a time as jobs finish.
+    states = {i: batch.submission(i).read_state() for i in ids}
     try:
         while True:
-            states = {i: batch.submission(i).read_state() for i in ids}
             active = {job.submission for job in running}
             now = time.monotonic()
             for submission_id in ids:
@@ -112,12 +112,11 @@ def run_local(
                     busy_until[job.submission] = time.monotonic() + BUSY_RETRY_SECONDS
                 else:
                     busy_since.pop(job.submission, None)
-                state = batch.submission(job.submission).read_state()
+                state = states[job.submission] = batch.submission(job.submission).read_state()
                 progress.events.append(_event(job, outcome, state))
                 if state.final and job.submission != BASELINE:
                     progress.finished_seconds.append(sum(s.seconds or 0 for s in state.stages.values()))
                 write_grades(batch.paths)
-            states = {i: batch.submission(i).read_state() for i in ids}
             if show:
                 show(list(states.values()), running, progress)
             waiting = [i for i, s in states.items() if not s.final and i not in busy_since]
@@ -127,8 +126,6 @@ def run_local(
             time.sleep(0.2)
     finally:
         for job in running:  # Ctrl-C or an error here: stop every stage we started
-            from grader.batch.procs import kill_group
-
             kill_group(job.proc.pid)
             job.proc.wait()
             job.log.close()

@@ -65,6 +65,11 @@ class Batch:
         return self.paths.submission(submission_id)
 
 
+def kit_env() -> dict[str, str]:
+    """This environment, with the kit first on PYTHONPATH: what every process the batch starts runs with."""
+    return {**os.environ, "PYTHONPATH": str(KIT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+
+
 class StageFailure(Exception):
     """Ends the submission with ``status`` and a one-line message."""
 
@@ -159,7 +164,7 @@ def _train(batch: Batch, paths: SubmissionPaths, state: SubmissionState, port: i
     shutil.rmtree(paths.checkpoint, ignore_errors=True)
     command = train_command(batch, paths, port, torch.cuda.is_available())
     print("$ " + " ".join(command), flush=True)
-    env = {**os.environ, "PYTHONPATH": str(KIT) + os.pathsep + os.environ.get("PYTHONPATH", ""), "TOKENIZERS_PARALLELISM": "false"}
+    env = {**kit_env(), "TOKENIZERS_PARALLELISM": "false"}
     proc = subprocess.run(command, cwd=paths.root, env=env, stdin=subprocess.DEVNULL, preexec_fn=die_with_parent)
     if proc.returncode != 0:
         raise StageFailure("train_failed", _train_error(paths.log("train")))

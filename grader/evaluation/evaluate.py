@@ -27,6 +27,7 @@ from typing import Sequence
 
 from grader.answers import Verdict, grade_many
 from grader.atomic import file_sha256, write_text_atomic
+from grader.cli import positive_int
 from grader.errors import UserError
 from grader.evaluation.generate import BACKENDS, Generation, default_batch_size, generate, resolve_backend
 from grader.jsonl import DataError, iter_jsonl
@@ -292,30 +293,20 @@ def format_table(summary: dict) -> str:
     return "\n".join(lines)
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    return value
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model_dir", metavar="MODEL_DIR",
                         help="checkpoint folder (weights, tokenizer with its chat template)")
     parser.add_argument("--data", required=True, metavar="FILE",
                         help="JSON Lines with problem and answer (optional id, source, subject, level)")
     parser.add_argument("--out", metavar="DIR", help="output folder (default: MODEL_DIR/eval/<data file stem>/)")
-    parser.add_argument("--max-new-tokens", type=_positive_int, default=DEFAULT_MAX_NEW_TOKENS,
+    parser.add_argument("--max-new-tokens", type=positive_int, default=DEFAULT_MAX_NEW_TOKENS,
                         help=f"generation budget per problem (default {DEFAULT_MAX_NEW_TOKENS}: trained solutions fit "
                         "well inside it, and it bounds the cost of outputs that never stop)")
-    parser.add_argument("--batch-size", type=_positive_int,
+    parser.add_argument("--batch-size", type=positive_int,
                         help="prompts per batch for transformers (default: 32 on CPU, 64 on GPU; vLLM batches itself)")
     parser.add_argument("--backend", choices=BACKENDS, default="auto",
                         help="auto: vLLM when it is installed and a GPU is present, else transformers")
-    parser.add_argument("--limit", type=_positive_int, help="only the first N problems (a quick look)")
+    parser.add_argument("--limit", type=positive_int, help="only the first N problems (a quick look)")
     parser.add_argument("--prompt-format", metavar="DIR",
                         help="take prompt_format.json from DIR (a validated dataset) instead of the checkpoint, "
                         "e.g. to score an untrained base model")

@@ -14,7 +14,7 @@ from typing import Mapping
 
 from grader.batch.layout import FINAL, GRADE_COLUMNS
 from grader.report import plots
-from grader.report.load import BatchView, SubmissionView
+from grader.report.load import BatchView
 from grader.report.page import (
     Cell, card, cards, count, count_cell, document, esc, grid, note, num_cell, number, pair, pct, pct_cell, plot, section,
     seconds, shorten, table, text_cell,

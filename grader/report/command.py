@@ -17,19 +17,10 @@ from grader.errors import UserError
 from grader.report.class_report import relative_href, render_class_report
 from grader.report.feedback import SHOW_PROBLEMS, write_batch_feedback
 from grader.report.gradescope import DEFAULT_MAX_SCORE, VISIBILITIES, write_results
+from grader.cli import positive_float
 from grader.report.load import load_batch
 from grader.report.page import write_page
 from grader.report.stats import class_stats, status_counts
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
-    return value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -42,7 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "the ones the submission got wrong, or all",
     )  # fmt: skip
     parser.add_argument(
-        "--max-score", type=_positive_float,
+        "--max-score", type=positive_float,
         help=f"Gradescope points for 100%% accuracy (default: batch.json's policy.max_score, else {DEFAULT_MAX_SCORE:g})",
     )  # fmt: skip
     parser.add_argument("--visibility", choices=VISIBILITIES, default="visible", help="Gradescope visibility of the results")

@@ -19,6 +19,7 @@ import time
 import warnings
 from pathlib import Path
 
+from grader.cli import positive_float, positive_int
 from grader.errors import UserError
 from grader.submission.budget import trained_tokens
 from grader.submission.sandbox import Deadline, SandboxLimits
@@ -28,16 +29,6 @@ DEFAULT_TIMEOUT = SandboxLimits.wall_seconds
 SPLITS = ("train", "val")
 # Line breaks, other control characters, zero-width and bidirectional-override characters.
 _UNPRINTABLE = re.compile(r"[^\S ]|[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text!r}")
-    return value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -51,7 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="JSON Lines test problems ('problem', optional 'id'): training or validation problems that match one are violations",
     )  # fmt: skip
     parser.add_argument(
-        "--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+        "--timeout", type=positive_float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
         help=f"bound on the whole check, sft_utils.py's sandbox included (default: {DEFAULT_TIMEOUT:g})",
     )  # fmt: skip
     parser.add_argument("--json", action="store_true", help="print one machine-readable JSON object instead of the report")
@@ -60,7 +51,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="when valid, write the validated token ids to DIR: `sft.py --validated DIR` trains on exactly them",
     )  # fmt: skip
     parser.add_argument(
-        "--world-size", type=int, default=1, metavar="N",
+        "--world-size", type=positive_int, default=1, metavar="N",
         help="training processes (GPUs) the trained-token estimate assumes (default 1)",
     )  # fmt: skip
 

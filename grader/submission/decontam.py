@@ -26,7 +26,7 @@ import os
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Sequence
 
 from grader.errors import UserError
 from grader.jsonl import DataError, iter_jsonl

@@ -22,7 +22,7 @@ from typing import BinaryIO, Iterator
 
 from grader.submission.config import MAX_TRAIN_EXAMPLES, MAX_VAL_EXAMPLES, TrainConfig
 from grader.errors import UserError
-from grader.submission.sandbox import ConfinedProcess, Deadline, DeadlineExceeded, SandboxLimits, SandboxResult, start_confined
+from grader.submission.sandbox import ConfinedProcess, Deadline, SandboxLimits, SandboxResult, start_confined
 
 SPLIT_LIMITS = {"train": MAX_TRAIN_EXAMPLES, "val": MAX_VAL_EXAMPLES}
 COUNT_CAP = 10 * MAX_TRAIN_EXAMPLES + 1  # the worker stops counting here, so an endless generator ends
