@@ -8,7 +8,7 @@ limits on the exact tokens trained, then trained with TRL's SFTTrainer. The mode
 checkpoints/final. See README.md.
 """
 
-from grader.training.train import main
+from grader.commands.sft import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -209,7 +209,7 @@ def write_rows(folder: Path, rows, val_rows: list[dict]) -> int:
 
 def memory_bench(llama: str, examples: int) -> dict:
     from grader.submission.prompts import encode_prompts, prompt_format
-    from grader.submission.validate import load_tokenizer
+    from grader.submission.tokenizer import load_tokenizer
 
     tokenizer = load_tokenizer(llama)
     fmt = prompt_format(tokenizer, default_template())
@@ -261,7 +261,7 @@ def main() -> int:
 
     from grader.submission.prompts import prompt_format
     from grader.tiny import llama_tokenizer_dir
-    from grader.submission.validate import load_tokenizer
+    from grader.submission.tokenizer import load_tokenizer
 
     llama = str(llama_tokenizer_dir())
     with tempfile.TemporaryDirectory(prefix="bench-check-") as tmp:

@@ -114,7 +114,7 @@ def worker(args: argparse.Namespace) -> int:
     from trl import SFTTrainer
 
     from grader.submission.config import parse_config
-    from grader.submission.validate import load_tokenizer
+    from grader.submission.tokenizer import load_tokenizer
     from grader.training.throughput import ThroughputMeter
     from grader.training.train import load_validated, sft_config
 

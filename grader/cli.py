@@ -14,15 +14,15 @@ import sys
 from grader.errors import UserError
 
 COMMANDS: dict[str, tuple[str, str]] = {
-    "check": ("grader.submission.check", "validate a submission: config schema, sandboxed data, exact-token limits"),
-    "evaluate": ("grader.evaluation.evaluate", "generate answers with a checkpoint on a problem set and score them"),
-    "score": ("grader.evaluation.score", "score existing generations against reference answers (no model)"),
-    "grade": ("grader.batch.command", "grade a whole class: check, train, evaluate, score every submission (resumable)"),
-    "status": ("grader.batch.command", "where a batch stands (also while it runs, also on Slurm)"),
-    "grade-one": ("grader.batch.command", "one submission's remaining stages in a batch folder (a Slurm task)"),
-    "stage": ("grader.batch.command", "one stage of one submission in a batch folder (internal)"),
-    "report": ("grader.report.command", "class report, per-submission feedback pages and Gradescope results of a graded batch"),
-    "demo": ("grader.demo", "the whole loop on the embedded tiny model, on CPU"),
+    "check": ("grader.commands.check", "validate a submission: config schema, sandboxed data, exact-token limits"),
+    "evaluate": ("grader.commands.evaluate", "generate answers with a checkpoint on a problem set and score them"),
+    "score": ("grader.commands.score", "score existing generations against reference answers (no model)"),
+    "grade": ("grader.commands.grade", "grade a whole class: check, train, evaluate, score every submission (resumable)"),
+    "status": ("grader.commands.grade", "where a batch stands (also while it runs, also on Slurm)"),
+    "grade-one": ("grader.commands.grade", "one submission's remaining stages in a batch folder (a Slurm task)"),
+    "stage": ("grader.commands.grade", "one stage of one submission in a batch folder (internal)"),
+    "report": ("grader.commands.report", "class report, per-submission feedback pages and Gradescope results of a graded batch"),
+    "demo": ("grader.commands.demo", "the whole loop on the embedded tiny model, on CPU"),
 }
 
 
@@ -33,34 +33,6 @@ def _entry(name: str, kind: str):
     if kind == "add":
         return getattr(module, f"add_{specific}_arguments", None) or module.add_arguments
     return getattr(module, f"run_{specific}", None) or module.run
-
-
-def _number(text: str, kind: type, low: float, what: str):
-    try:
-        value = kind(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
-    if not low <= value < float("inf"):
-        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
-    return value
-
-
-def positive_int(text: str) -> int:
-    """An argparse type: 1, 2, 3, ..."""
-    return _number(text, int, 1, "a positive integer")
-
-
-def nonnegative_int(text: str) -> int:
-    """An argparse type: 0, 1, 2, ..."""
-    return _number(text, int, 0, "a whole number (0 or more)")
-
-
-def positive_float(text: str) -> float:
-    """An argparse type: a finite number above 0."""
-    value = _number(text, float, 0, "a positive number")
-    if value == 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
-    return value
 
 
 def build_parser(argv: list[str]) -> argparse.ArgumentParser:

@@ -1,4 +1,4 @@
-"""`python -m grader demo`: the whole loop on the embedded default, on CPU, in a few minutes.
+"""The demo (`python -m grader demo`): the whole loop on the embedded default, on CPU, in a few minutes.
 
 materialize (sandboxed sft_utils.py) -> check (exact-token limits) -> score the untrained tiny
 model -> train (the same code as sft.py) -> score the trained model. Nothing is downloaded:
@@ -8,7 +8,6 @@ the demo also shows that the student's file works.
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import sys
@@ -33,23 +32,19 @@ eval_strategy: epoch
 MAX_NEW_TOKENS = 48  # the sample's solutions are about 25 tokens
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--workdir", default="runs/demo", help="where the demo writes everything (default: runs/demo)")
-    parser.add_argument("--json", action="store_true", help="end with one JSON object on stdout")
-
-
 def _step(n: int, text: str) -> None:
     print(f"\n[{n}/5] {text}", file=sys.stderr, flush=True)
 
 
-def run(args: argparse.Namespace) -> int:
+def demo(workdir: str | Path = "runs/demo") -> dict:
+    """Build, check, score, train and score again in ``workdir``; the numbers (see ``--json``)."""
     from grader.evaluation.evaluate import evaluate
+    from grader.submission.validate import validate_submission
     from grader.tiny import build_default
     from grader.training.train import FINAL_DIR, train
-    from grader.submission.validate import validate_submission
 
     start = time.perf_counter()
-    work = Path(args.workdir).resolve()
+    work = Path(workdir).resolve()
     if work.exists():
         shutil.rmtree(work)
     _step(1, f"building the tiny model and the synthetic sample in {work}")
@@ -73,11 +68,8 @@ def run(args: argparse.Namespace) -> int:
     )
 
     _step(4, "training (the code sft.py runs, on the ids step 2 validated)")
-    train_args = argparse.Namespace(
-        submission=str(submission), config=None, base_model=str(base_model),
-        output_dir=str(work / "checkpoints"), sandbox_timeout=600.0, validated=str(validation.data_dir),
-    )  # fmt: skip
-    checkpoint = train(train_args)
+    checkpoint = train(submission, base_model=str(base_model), output_dir=work / "checkpoints",
+                       validated=validation.data_dir)  # fmt: skip
     assert checkpoint == work / "checkpoints" / FINAL_DIR
 
     _step(5, "scoring the trained model on the held-out sample")
@@ -99,6 +91,4 @@ def run(args: argparse.Namespace) -> int:
         f"{result['seconds']} s in all\ncheckpoint: {checkpoint}",
         file=sys.stderr,
     )
-    if args.json:
-        print(json.dumps(result))
-    return 0
+    return result

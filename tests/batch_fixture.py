@@ -15,7 +15,6 @@ submission gets and its one-line error); when ``grade`` exists, a real run repla
 
 from __future__ import annotations
 
-import argparse
 import csv
 import hashlib
 import io
@@ -117,9 +116,7 @@ def build_runs(work: Path, tiny: dict) -> Runs:
     assert not invalid["ok"]
 
     start = time.monotonic()
-    args = argparse.Namespace(submission=str(valid), config=None, base_model=str(tiny["base_model"]),
-                              output_dir=str(work / "checkpoints"), sandbox_timeout=600.0, validated=None)  # fmt: skip
-    checkpoint = _quiet(train, args)
+    checkpoint = _quiet(train, valid, base_model=str(tiny["base_model"]), output_dir=work / "checkpoints")
     train_seconds = time.monotonic() - start
 
     # The baseline: the untrained base model, prompted with the same template (as the demo does).

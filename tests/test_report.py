@@ -25,7 +25,7 @@ import pytest
 
 from grader.batch.layout import FINAL, BatchPaths
 from grader.cli import main
-from grader.report.gradescope import check_results
+from grader.batch.gradescope import check_results
 from tests.batch_fixture import CANARY, CLASS, build_runs, hidden_rows, make_batch_dir, write_grades
 from tests.browser import CHROMIUM, render
 from tests.conftest import ROOT, make_submission

@@ -1,4 +1,4 @@
-"""The batch's outputs for people: grades.csv, the status table, and each submission's record.
+"""The batch's outputs for people: grades.csv, the status table, and Gradescope's results.json.
 
 grades.csv is rebuilt from the states (never appended to), under a lock and atomically, by
 whichever process changed a state last: the local scheduler, a Slurm task, or ``status``.
@@ -9,10 +9,10 @@ from __future__ import annotations
 import csv
 import fcntl
 import io
-import time
 from collections import Counter
 
-from grader.atomic import read_json, write_json_atomic, write_text_atomic
+from grader.atomic import read_json, write_text_atomic
+from grader.batch.gradescope import write_results
 from grader.batch.layout import FINAL, GRADE_COLUMNS, PENDING, RUNNING, STAGES, BatchPaths, SubmissionPaths, SubmissionState
 
 
@@ -78,36 +78,5 @@ def status_table(states: list[SubmissionState], baseline: SubmissionState | None
 
 def write_final(batch, paths: SubmissionPaths, state: SubmissionState) -> None:
     """Gradescope's results.json for a submission that ended without a grade (invalid, failed, ...)."""
-    from grader.report.gradescope import write_results
-
     if state.final and state.status != "graded" and paths.root != batch.paths.baseline:
         write_results(paths, state, None, read_json(paths.check), max_score=batch.policy.max_score)
-
-
-def write_record(batch, paths: SubmissionPaths, state: SubmissionState) -> None:
-    """What it takes to reproduce this grade: inputs' digests, seed, versions, hardware, times."""
-    from grader.batch.stages import host_info
-
-    manifest = read_json(paths.manifest, {})
-    training = read_json(paths.training_record, {})
-    summary = read_json(paths.summary, {})
-    record = {
-        "id": state.id,
-        "snapshot_sha256": manifest.get("sha256"),
-        "source": manifest.get("source"),
-        "test_sha256": batch.test_sha256,
-        "base_model": batch.base_model,
-        "policy": batch.policy.to_json(),
-        "seed": (training.get("config") or {}).get("seed"),
-        "train_tokens_sha256": training.get("train_tokens_sha256"),
-        "prompt_format_sha256": training.get("prompt_format_sha256"),
-        "trained_tokens": training.get("trained_tokens"),
-        "world_size": training.get("world_size"),
-        "predictions_sha256": summary.get("predictions_sha256"),
-        "accuracy": summary.get("accuracy"),
-        "stage_seconds": {s: state.stages[s].seconds for s in STAGES},
-        "stage_attempts": {s: state.stages[s].attempts for s in STAGES},
-        "environment": host_info(),
-        "written": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-    }
-    write_json_atomic(paths.record, record)

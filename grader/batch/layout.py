@@ -35,7 +35,37 @@ from typing import Any
 
 from grader.atomic import read_json, write_json_atomic
 
-STAGES = ("snapshot", "check", "train", "evaluate", "score")
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One row of the stage table: all that stage-aware code (runner, scheduler, Slurm, policy,
+    gradebook, retries) knows about a stage. Adding a stage is a row here and its function in
+    ``grader.batch.stages``."""
+
+    name: str
+    gpu: bool  # takes a GPU slot (with its devices and port); the others run beside them on CPU
+    limit: str | None  # the grading.yaml key of its wall-time limit; None: done by `grade` itself (intake)
+    outputs: tuple[str, ...]  # SubmissionPaths properties it writes: cleared before a new attempt
+    failed: str  # the submission's final status when the stage fails
+    baseline: bool = False  # the untrained base model runs it too
+    port: bool = False  # gets a free rendezvous port (accelerate's main_process_port)
+
+
+STAGE_TABLE = (
+    Stage("snapshot", gpu=False, limit=None, outputs=(), failed="intake_failed"),
+    Stage("check", gpu=False, limit="check_seconds", outputs=("check", "dataset"), failed="check_failed"),
+    Stage("train", gpu=True, limit="train_seconds", outputs=("checkpoint", "training_record"), failed="train_failed",
+          port=True),
+    Stage("evaluate", gpu=True, limit="evaluate_seconds", outputs=("generations", "generation"), failed="eval_failed",
+          baseline=True),
+    Stage("score", gpu=False, limit="score_seconds", outputs=("predictions", "summary", "results", "record"),
+          failed="eval_failed", baseline=True),
+)  # fmt: skip
+STAGE = {stage.name: stage for stage in STAGE_TABLE}
+STAGES = tuple(STAGE)  # every stage's name, in order
+PROCESS_STAGES = tuple(s.name for s in STAGE_TABLE if s.limit is not None)  # each runs as `python -m grader stage`
+BASELINE_STAGES = tuple(s.name for s in STAGE_TABLE if s.baseline)
 # Final statuses: each names what ended the submission's grading.
 FINAL = {
     "graded": "trained, evaluated and scored",

@@ -20,11 +20,9 @@ from pathlib import Path
 from typing import IO
 
 from grader.batch.gradebook import write_final
-from grader.batch.layout import RUNNING, SubmissionPaths
+from grader.batch.layout import RUNNING, STAGE, SubmissionPaths
 from grader.batch.procs import die_with_parent, free_port, kill_group
-from grader.batch.stages import EXIT_BUSY, FAILED_STATUS, KIT, Batch, hold_lock, kit_env, next_stage
-
-GPU_STAGES = ("train", "evaluate")  # the rest (check, score) run on CPU
+from grader.batch.stages import EXIT_BUSY, KIT, Batch, hold_lock, kit_env, next_stage
 
 
 @dataclass
@@ -58,7 +56,7 @@ def start_stage(batch: Batch, submission_id: str, stage: str, slot: Slot | None 
     paths = batch.submission(submission_id)
     paths.logs.mkdir(parents=True, exist_ok=True)
     log = open(paths.log(stage), "ab")
-    port = free_port() if stage == "train" else None
+    port = free_port() if STAGE[stage].port else None
     command = [sys.executable, "-m", "grader", "stage", str(batch.paths.root), submission_id, stage,
                "--launched", repr(time.time())]  # fmt: skip
     env = kit_env()
@@ -117,7 +115,7 @@ def settle(batch: Batch, job: Job, code: int) -> str:
             if entry.attempts <= batch.policy.retries:
                 state.status, outcome = "pending", "retry"
             else:
-                state.status, state.error, outcome = FAILED_STATUS[job.stage], entry.error, "failed"
+                state.status, state.error, outcome = STAGE[job.stage].failed, entry.error, "failed"
         paths.write_state(state)
         write_final(batch, paths, state)
     return outcome
@@ -176,7 +174,7 @@ def reap_orphans(batch: Batch, submission_id: str) -> None:
 
 
 def pool_of(stage: str) -> str:
-    return "gpu" if stage in GPU_STAGES else "cpu"
+    return "gpu" if STAGE[stage].gpu else "cpu"
 
 
 def run_sequentially(batch: Batch, submission_id: str, slot: Slot | None, on_event=None) -> str:

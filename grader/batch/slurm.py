@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from grader.atomic import read_json, write_json_atomic, write_text_atomic
+from grader.batch.layout import PROCESS_STAGES
 from grader.batch.stages import KIT, Batch
 from grader.errors import UserError
 
@@ -68,7 +69,7 @@ def active_ids(batch: Batch) -> set[str]:
 
 def time_limit(batch: Batch) -> str:
     """The task's --time: every stage's limit, plus slack for start-up."""
-    seconds = int(sum(batch.policy.stage_seconds(s) for s in ("check", "train", "evaluate", "score")) + 600)
+    seconds = int(sum(batch.policy.stage_seconds(s) for s in PROCESS_STAGES) + 600)
     return f"{seconds // 86400}-{seconds % 86400 // 3600:02d}:{seconds % 3600 // 60:02d}:00"
 
 

@@ -18,7 +18,6 @@ score     last-\\boxed{} grading -> predictions.jsonl, summary.json, results.jso
 from __future__ import annotations
 
 import os
-import platform
 import shutil
 import socket
 import subprocess
@@ -27,18 +26,20 @@ import time
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from grader.atomic import read_json, write_json_atomic
-from grader.batch.layout import RUNNING, STAGES, BatchPaths, SubmissionPaths, SubmissionState
+from grader.batch.gradebook import write_final
+from grader.batch.gradescope import write_results
+from grader.batch.layout import BASELINE_STAGES, RUNNING, STAGE, STAGES, BatchPaths, SubmissionPaths, SubmissionState
 from grader.batch.policy import Policy
 from grader.batch.procs import die_with_parent, try_lock
+from grader.batch.record import write_record
 from grader.errors import UserError
 
 KIT = Path(__file__).resolve().parent.parent.parent  # sft.py, deepspeed_zero3.yaml
 BASELINE = "baseline"
-BASELINE_STAGES = ("evaluate", "score")
 EXIT_BUSY = 75  # another process holds the submission (a stage of it is running)
-FAILED_STATUS = {"check": "check_failed", "train": "train_failed", "evaluate": "eval_failed", "score": "eval_failed"}
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,33 @@ def next_stage(state: SubmissionState) -> str | None:
 # --- the stages -------------------------------------------------------------------------------
 
 
-def _check(batch: Batch, paths: SubmissionPaths, state: SubmissionState) -> None:
+@dataclass
+class StageRun:
+    """What a stage function works with; it records its figures in ``state.values``."""
+
+    batch: Batch
+    paths: SubmissionPaths
+    state: SubmissionState
+    port: int | None = None  # the rendezvous port of a GPU stage
+
+
+WORK: dict[str, Callable[[StageRun], None]] = {}
+
+
+def does(name: str):
+    """Registers the function that does stage ``name`` (a row of ``grader.batch.layout.STAGE_TABLE``)."""
+
+    def register(fn: Callable[[StageRun], None]) -> Callable[[StageRun], None]:
+        assert STAGE[name].limit is not None and name not in WORK, name
+        WORK[name] = fn
+        return fn
+
+    return register
+
+
+@does("check")
+def _check(run: StageRun) -> None:
+    batch, paths, state = run.batch, run.paths, run.state
     from grader.submission.check import report
     from grader.submission.sandbox import Deadline
     from grader.submission.validate import validate_submission
@@ -158,11 +185,12 @@ def _train_error(log: Path) -> str:
     return one_line(lines[-1]) if lines else "training failed"
 
 
-def _train(batch: Batch, paths: SubmissionPaths, state: SubmissionState, port: int | None) -> None:
+@does("train")
+def _train(run: StageRun) -> None:
     import torch
 
-    shutil.rmtree(paths.checkpoint, ignore_errors=True)
-    command = train_command(batch, paths, port, torch.cuda.is_available())
+    batch, paths, state = run.batch, run.paths, run.state
+    command = train_command(batch, paths, run.port, torch.cuda.is_available())
     print("$ " + " ".join(command), flush=True)
     env = {**kit_env(), "TOKENIZERS_PARALLELISM": "false"}
     proc = subprocess.run(command, cwd=paths.root, env=env, stdin=subprocess.DEVNULL, preexec_fn=die_with_parent)
@@ -184,15 +212,17 @@ def _items(batch: Batch):
 def _baseline_format(batch: Batch, paths: SubmissionPaths) -> Path:
     """The untrained model is prompted with the kit's own default template (fixed code, not a student's)."""
     from grader.submission.prompts import DEFAULT_CHAT_TEMPLATE, prompt_format, write_format
-    from grader.submission.validate import load_tokenizer
+    from grader.submission.tokenizer import load_tokenizer
 
     write_format(paths.root, prompt_format(load_tokenizer(batch.base_model), DEFAULT_CHAT_TEMPLATE))
     return paths.root
 
 
-def _evaluate(batch: Batch, paths: SubmissionPaths, state: SubmissionState) -> None:
+@does("evaluate")
+def _evaluate(run: StageRun) -> None:
     from grader.evaluation.evaluate import generate_answers
 
+    batch, paths, state = run.batch, run.paths, run.state
     baseline = paths.root == batch.paths.baseline
     model = Path(batch.base_model) if baseline else paths.model
     format_dir = _baseline_format(batch, paths) if baseline else None
@@ -200,11 +230,11 @@ def _evaluate(batch: Batch, paths: SubmissionPaths, state: SubmissionState) -> N
     state.values.update(generate_seconds=meta["generate_seconds"], backend=meta["backend"])
 
 
-def _score(batch: Batch, paths: SubmissionPaths, state: SubmissionState) -> None:
-    from grader.batch.gradebook import write_record
+@does("score")
+def _score(run: StageRun) -> None:
     from grader.evaluation.evaluate import score_answers
-    from grader.report.gradescope import write_results
 
+    batch, paths, state = run.batch, run.paths, run.state
     summary = score_answers(_items(batch), batch.paths.test, paths.root)
     state.values.update(
         accuracy=summary["accuracy"], correct=summary["correct"], total=summary["n"],
@@ -221,13 +251,7 @@ def _score(batch: Batch, paths: SubmissionPaths, state: SubmissionState) -> None
 
 def clear_outputs(paths: SubmissionPaths, stage: str) -> None:
     """What an interrupted attempt of ``stage`` may have left; nothing of it is ever read."""
-    doomed = {
-        "check": [paths.check, paths.dataset],
-        "train": [paths.checkpoint, paths.training_record],
-        "evaluate": [paths.generations, paths.generation],
-        "score": [paths.predictions, paths.summary, paths.results, paths.record],
-    }[stage]
-    for path in doomed:
+    for path in (getattr(paths, name) for name in STAGE[stage].outputs):
         if path.is_dir():
             shutil.rmtree(path, ignore_errors=True)
         else:
@@ -266,16 +290,7 @@ def run_stage(
         start = time.monotonic()
         code = 0
         try:
-            if stage == "check":
-                _check(batch, paths, state)
-            elif stage == "train":
-                _train(batch, paths, state, port)
-            elif stage == "evaluate":
-                _evaluate(batch, paths, state)
-            elif stage == "score":
-                _score(batch, paths, state)
-            else:
-                raise ValueError(f"unknown stage {stage!r}")
+            WORK[stage](StageRun(batch, paths, state, port))
             entry.state = "done"
         except StageFailure as exc:
             entry.state, entry.error = "failed", str(exc)
@@ -283,46 +298,20 @@ def run_stage(
             code = 1
         except UserError as exc:
             entry.state, entry.error = "failed", one_line(str(exc))
-            state.status, state.error = FAILED_STATUS[stage], one_line(str(exc))
+            state.status, state.error = STAGE[stage].failed, one_line(str(exc))
             code = 1
         except Exception as exc:  # a crash of the fixed code on this submission: recorded, the batch goes on
             traceback.print_exc()
             message = one_line(f"{type(exc).__name__}: {exc}")
             entry.state, entry.error = "failed", message
-            state.status, state.error = FAILED_STATUS[stage], message
+            state.status, state.error = STAGE[stage].failed, message
             code = 1
         entry.seconds = round(time.monotonic() - start, 3)
         if code == 0:
             state.status = "graded" if next_stage(state) is None else "pending"
         paths.write_state(state)
         if code != 0:
-            from grader.batch.gradebook import write_final
-
             write_final(batch, paths, state)
         print(f"=== {submission_id}: {stage} {entry.state} in {entry.seconds:.1f} s"
               + (f": {entry.error}" if entry.error else ""), flush=True)  # fmt: skip
         return code
-
-
-def host_info() -> dict:
-    """What the record says about where a grade was computed."""
-    import importlib.metadata as md
-
-    info = {"python": platform.python_version(), "machine": platform.machine(), "host": socket.gethostname()}
-    for package in ("torch", "transformers", "trl", "deepspeed", "accelerate", "datasets"):
-        try:
-            info[package] = md.version(package)
-        except md.PackageNotFoundError:
-            info[package] = None
-    try:
-        import torch
-
-        if torch.cuda.is_available():
-            info["gpu"] = torch.cuda.get_device_name(0)
-            info["gpu_count"] = torch.cuda.device_count()
-        else:
-            info["gpu"], info["gpu_count"] = None, 0
-    except ImportError:
-        pass
-    return info
-

@@ -1,4 +1,4 @@
-"""`python -m grader evaluate MODEL_DIR --data FILE`: generate with a checkpoint on a problem set, score it.
+"""Evaluating a checkpoint (`python -m grader evaluate MODEL_DIR --data FILE`): generate on a problem set, score it.
 
 Prompts are built from the prompt format validated before training and saved with the
 checkpoint (``prompt_format.json``: prefix and suffix token ids), through the same prompt
@@ -14,7 +14,6 @@ only ever sits beside the predictions it describes: a killed run never leaves ha
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import os
@@ -27,9 +26,8 @@ from typing import Sequence
 
 from grader.answers import Verdict, grade_many
 from grader.atomic import file_sha256, write_text_atomic
-from grader.cli import positive_int
 from grader.errors import UserError
-from grader.evaluation.generate import BACKENDS, Generation, default_batch_size, generate, resolve_backend
+from grader.evaluation.generate import Generation, default_batch_size, generate, resolve_backend
 from grader.jsonl import DataError, iter_jsonl
 from grader.submission.prompts import FORMAT_NAME, PromptFormat, encode_prompts, read_format
 from grader.training.train import RECORD_NAME
@@ -291,42 +289,3 @@ def format_table(summary: dict) -> str:
         for key, entry in summary.get(f"by_{field}", {}).items():
             lines.append(f"  {field} {key:<20} {entry['correct']:>5}/{entry['n']:<5} {pct(entry['accuracy']):>6}")
     return "\n".join(lines)
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("model_dir", metavar="MODEL_DIR",
-                        help="checkpoint folder (weights, tokenizer with its chat template)")
-    parser.add_argument("--data", required=True, metavar="FILE",
-                        help="JSON Lines with problem and answer (optional id, source, subject, level)")
-    parser.add_argument("--out", metavar="DIR", help="output folder (default: MODEL_DIR/eval/<data file stem>/)")
-    parser.add_argument("--max-new-tokens", type=positive_int, default=DEFAULT_MAX_NEW_TOKENS,
-                        help=f"generation budget per problem (default {DEFAULT_MAX_NEW_TOKENS}: trained solutions fit "
-                        "well inside it, and it bounds the cost of outputs that never stop)")
-    parser.add_argument("--batch-size", type=positive_int,
-                        help="prompts per batch for transformers (default: 32 on CPU, 64 on GPU; vLLM batches itself)")
-    parser.add_argument("--backend", choices=BACKENDS, default="auto",
-                        help="auto: vLLM when it is installed and a GPU is present, else transformers")
-    parser.add_argument("--limit", type=positive_int, help="only the first N problems (a quick look)")
-    parser.add_argument("--prompt-format", metavar="DIR",
-                        help="take prompt_format.json from DIR (a validated dataset) instead of the checkpoint, "
-                        "e.g. to score an untrained base model")
-
-
-def run(args: argparse.Namespace) -> int:
-    summary = evaluate(
-        args.model_dir,
-        args.data,
-        args.out,
-        max_new_tokens=args.max_new_tokens,
-        batch_size=args.batch_size,
-        backend=args.backend,
-        limit=args.limit,
-        format_dir=args.prompt_format,
-    )
-    out = Path(args.out) if args.out else default_out_dir(args.model_dir, args.data)
-    from grader.report.feedback import write_run_feedback  # the page students share with instructors
-
-    page = write_run_feedback(out, args.model_dir, args.data)
-    print(format_table(summary))
-    print(f"written: {out / PREDICTIONS_NAME}, {out / SUMMARY_NAME}, {page}")
-    return 0

@@ -1,4 +1,4 @@
-"""`python -m grader check [DIR]`: validate a submission and report every violation at once.
+"""Checking one submission (`python -m grader check [DIR]`): every violation at once, as data and as text.
 
 It runs ``validate_submission``, the very pipeline ``sft.py`` runs before training (schema,
 sandboxed materialization, exact-token limits, and decontamination with ``--test``), so what
@@ -10,16 +10,11 @@ terminal.
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
 import re
-import sys
 import time
 import warnings
 from pathlib import Path
 
-from grader.cli import positive_float, positive_int
 from grader.errors import UserError
 from grader.submission.budget import trained_tokens
 from grader.submission.sandbox import Deadline, SandboxLimits
@@ -29,31 +24,6 @@ DEFAULT_TIMEOUT = SandboxLimits.wall_seconds
 SPLITS = ("train", "val")
 # Line breaks, other control characters, zero-width and bidirectional-override characters.
 _UNPRINTABLE = re.compile(r"[^\S ]|[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("dir", nargs="?", default=".", metavar="DIR", help="the submission folder (default: the current folder)")
-    parser.add_argument(
-        "--base-model", metavar="PATH",
-        help="base model folder or hub id whose tokenizer counts the tokens (default: model_name_or_path in sft_config.yaml)",
-    )  # fmt: skip
-    parser.add_argument(
-        "--test", metavar="FILE",
-        help="JSON Lines test problems ('problem', optional 'id'): training or validation problems that match one are violations",
-    )  # fmt: skip
-    parser.add_argument(
-        "--timeout", type=positive_float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
-        help=f"bound on the whole check, sft_utils.py's sandbox included (default: {DEFAULT_TIMEOUT:g})",
-    )  # fmt: skip
-    parser.add_argument("--json", action="store_true", help="print one machine-readable JSON object instead of the report")
-    parser.add_argument(
-        "--save", metavar="DIR",
-        help="when valid, write the validated token ids to DIR: `sft.py --validated DIR` trains on exactly them",
-    )  # fmt: skip
-    parser.add_argument(
-        "--world-size", type=positive_int, default=1, metavar="N",
-        help="training processes (GPUs) the trained-token estimate assumes (default 1)",
-    )  # fmt: skip
 
 
 def printable(text: str) -> str:
@@ -111,29 +81,31 @@ def human(result: dict) -> str:
     return "\n".join(lines)
 
 
-def run(args: argparse.Namespace) -> int:
+def check(
+    submission: str | Path = ".",
+    *,
+    base_model: str | None = None,
+    test: str | Path | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    save: str | Path | None = None,
+    world_size: int = 1,
+) -> dict:
+    """Validate one submission folder; the report (``--json``'s schema: ``ok``, splits, violations, ...).
+
+    A mistake of the caller (no such folder, a base model that does not load) raises UserError;
+    the submission's own problems are violations in the report.
+    """
     start = time.monotonic()
-    deadline = Deadline.after(args.timeout)
-    submission = Path(args.dir).resolve()
-    if not submission.is_dir():
-        raise UserError(f"{args.dir}: not a folder (DIR is the submission folder)", exit_code=2)
+    deadline = Deadline.after(timeout)
+    folder = Path(submission).resolve()
+    if not folder.is_dir():
+        raise UserError(f"{submission}: not a folder (DIR is the submission folder)", exit_code=2)
     with warnings.catch_warnings(record=True) as caught:  # e.g. "bubblewrap is not available"
         warnings.simplefilter("always")
-        validation = validate_submission(
-            submission,
-            base_model=args.base_model,
-            test_file=args.test,
-            deadline=deadline,
-            data_dir=args.save,
-        )
-    if args.base_model:  # a tokenizer that does not load from --base-model is the caller's mistake
+        validation = validate_submission(folder, base_model=base_model, test_file=test, deadline=deadline, data_dir=save)
+    if base_model:  # a tokenizer that does not load from --base-model is the caller's mistake
         for v in validation.violations:
             if v.code == "base_model":
                 raise UserError(f"--base-model: {v.message}", exit_code=2)
     notes = list(dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, UserWarning)))
-    result = report(validation, submission, time.monotonic() - start, notes, args.world_size)
-    try:
-        print(json.dumps(result) if args.json else human(result), flush=True)
-    except BrokenPipeError:  # `check | head`: the reader left; the verdict stands in the exit code
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    return 0 if validation.ok else 1
+    return report(validation, folder, time.monotonic() - start, notes, world_size)

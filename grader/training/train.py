@@ -12,7 +12,6 @@ all evaluation needs to build a prompt.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import os
@@ -23,7 +22,7 @@ from typing import TYPE_CHECKING
 from grader.atomic import write_json_atomic
 from grader.errors import UserError
 from grader.submission.budget import trained_tokens
-from grader.submission.config import CONFIG_NAME, TrainConfig
+from grader.submission.config import TrainConfig
 from grader.submission.prompts import read_format, write_format
 from grader.submission.sandbox import Deadline, SandboxLimits
 from grader.submission.validate import META_NAME, Validation, validate_submission
@@ -34,22 +33,6 @@ if TYPE_CHECKING:
 FINAL_DIR = "final"  # checkpoints/final: the model that is evaluated
 DATA_DIR = "dataset"  # checkpoints/dataset: the validated token ids that were trained on
 RECORD_NAME = "training_record.json"
-
-
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(
-        prog="sft.py",
-        description="Fine-tune the base model on the examples sft_utils.py produces (fixed code: do not edit).",
-    )
-    p.add_argument("--submission", default=".", help="folder with sft_config.yaml, sft_utils.py and data (default: .)")
-    p.add_argument("--config", default=None, help=f"config file (default: SUBMISSION/{CONFIG_NAME})")
-    p.add_argument("--base-model", default=None, help="base model folder or hub id; overrides model_name_or_path")
-    p.add_argument("--output-dir", default="checkpoints", help="where the run goes; the model lands in OUTPUT_DIR/final")
-    p.add_argument("--sandbox-timeout", type=float, default=SandboxLimits.wall_seconds,
-                   help="seconds validation may take, sft_utils.py's sandbox included")
-    p.add_argument("--validated", metavar="DIR", default=None,
-                   help="train on the dataset folder `python -m grader check --save DIR` wrote; runs no student code")
-    return p.parse_args(argv)
 
 
 def report_violations(validation: Validation) -> str:
@@ -84,7 +67,7 @@ def check_base_model(name_or_path: str) -> None:
     """Fail with one line, before any trainer starts, when the base model's weights cannot be found."""
     from transformers import AutoConfig
 
-    from grader.submission.validate import require_local_folder
+    from grader.submission.tokenizer import require_local_folder
 
     require_local_folder(name_or_path)
     try:
@@ -194,11 +177,10 @@ def load_validated(data_dir: Path):
     return meta, train_ds, datasets.Dataset.from_file(str(Path(data_dir) / val)) if val else None
 
 
-def _validate(args: argparse.Namespace, data_dir: Path) -> Validation:
+def _validate(submission: str | Path, config: str | Path | None, base_model: str | None, data_dir: Path,
+              seconds: float) -> Validation:  # fmt: skip
     """The main process's validation, writing the trainer's input into ``data_dir``."""
-    validation = validate_submission(
-        args.submission, args.config, args.base_model, data_dir=data_dir, deadline=Deadline.after(args.sandbox_timeout)
-    )
+    validation = validate_submission(submission, config, base_model, data_dir=data_dir, deadline=Deadline.after(seconds))
     if not validation.ok:
         print(report_violations(validation), file=sys.stderr)
         raise UserError(f"{len(validation.violations)} problem(s) found; nothing was trained", exit_code=1)
@@ -206,33 +188,45 @@ def _validate(args: argparse.Namespace, data_dir: Path) -> Validation:
     return validation
 
 
-def train(args: argparse.Namespace) -> Path:
+def train(
+    submission: str | Path = ".",
+    *,
+    config: str | Path | None = None,
+    base_model: str | None = None,
+    output_dir: str | Path = "checkpoints",
+    sandbox_timeout: float = SandboxLimits.wall_seconds,
+    validated: str | Path | None = None,
+) -> Path:
+    """Validate ``submission`` (or take the ids ``check --save`` wrote to ``validated``), train, save; the model's folder.
+
+    Runs in every process ``accelerate launch`` starts: the main one validates, all of them train.
+    """
     from accelerate import PartialState
 
     state = PartialState()
-    output_dir = Path(args.output_dir).resolve()
+    output_dir = Path(output_dir).resolve()
     validation: Validation | None = None
-    if args.validated:
-        data_dir = Path(args.validated).resolve()
+    if validated:
+        data_dir = Path(validated).resolve()
     else:
         data_dir = output_dir / DATA_DIR
         with state.main_process_first():  # the main process validates; the others wait, then read its files
             if state.is_main_process:
-                validation = _validate(args, data_dir)
+                validation = _validate(submission, config, base_model, data_dir, sandbox_timeout)
     meta, train_ds, val_ds = load_validated(data_dir)
 
     from transformers import GenerationConfig
     from trl import SFTTrainer
 
-    from grader.submission.validate import load_tokenizer
+    from grader.submission.tokenizer import load_tokenizer
 
-    config = TrainConfig(**meta["config"])
-    base_model = args.base_model or meta["base_model"]
+    train_config = TrainConfig(**meta["config"])
+    base_model = base_model or meta["base_model"]
     check_base_model(base_model)
     tokenizer = validation.tokenizer if validation else load_tokenizer(base_model)  # same rules on every rank
     fmt = read_format(data_dir, vocab_size=len(tokenizer), eos_id=tokenizer.eos_token_id)
     tokenizer.chat_template = meta["chat_template"]  # for people who chat with the model; the kit never renders it
-    args_sft = sft_config(config, output_dir, has_eval=val_ds is not None)
+    args_sft = sft_config(train_config, output_dir, has_eval=val_ds is not None)
     trainer = SFTTrainer(
         model=base_model,
         args=args_sft,
@@ -241,7 +235,7 @@ def train(args: argparse.Namespace) -> Path:
         processing_class=tokenizer,
     )
     expected, prepared = _token_total(train_ds), _token_total(trainer.train_dataset)
-    if expected != prepared or (not config.packing and len(train_ds) != len(trainer.train_dataset)):
+    if expected != prepared or (not train_config.packing and len(train_ds) != len(trainer.train_dataset)):
         raise RuntimeError(f"the trainer's dataset differs from the validated one ({prepared} vs {expected} tokens)")
 
     from grader.training.speed import store_like_base_model
@@ -270,7 +264,7 @@ def train(args: argparse.Namespace) -> Path:
             "stats": meta["stats"],
             "prompt_format_sha256": fmt.sha256,
             "train_tokens_sha256": _token_sha256(train_ds),
-            "trained_tokens": trained_tokens(config, expected, len(train_ds), state.num_processes),
+            "trained_tokens": trained_tokens(train_config, expected, len(train_ds), state.num_processes),
             "world_size": state.num_processes,
             "final_train_loss": next((log["train_loss"] for log in reversed(history) if "train_loss" in log), None),
             "train_seconds": next((log["train_runtime"] for log in reversed(history) if "train_runtime" in log), None),
@@ -280,14 +274,3 @@ def train(args: argparse.Namespace) -> Path:
         print(f"saved: {final}")
     state.wait_for_everyone()
     return final
-
-
-def main(argv: list[str] | None = None) -> int:
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    args = parse_args(argv)
-    try:
-        train(args)
-    except UserError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    return 0

@@ -1,0 +1,49 @@
+"""`python -m grader check [DIR]`: validate a submission and report every violation at once.
+
+Exit codes: 0 valid, 1 a rule is broken, 2 the command was used wrongly. See docs/check.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from grader.commands.args import positive_float, positive_int
+from grader.submission.check import DEFAULT_TIMEOUT, check, human
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("dir", nargs="?", default=".", metavar="DIR", help="the submission folder (default: the current folder)")
+    parser.add_argument(
+        "--base-model", metavar="PATH",
+        help="base model folder or hub id whose tokenizer counts the tokens (default: model_name_or_path in sft_config.yaml)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--test", metavar="FILE",
+        help="JSON Lines test problems ('problem', optional 'id'): training or validation problems that match one are violations",
+    )  # fmt: skip
+    parser.add_argument(
+        "--timeout", type=positive_float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+        help=f"bound on the whole check, sft_utils.py's sandbox included (default: {DEFAULT_TIMEOUT:g})",
+    )  # fmt: skip
+    parser.add_argument("--json", action="store_true", help="print one machine-readable JSON object instead of the report")
+    parser.add_argument(
+        "--save", metavar="DIR",
+        help="when valid, write the validated token ids to DIR: `sft.py --validated DIR` trains on exactly them",
+    )  # fmt: skip
+    parser.add_argument(
+        "--world-size", type=positive_int, default=1, metavar="N",
+        help="training processes (GPUs) the trained-token estimate assumes (default 1)",
+    )  # fmt: skip
+
+
+def run(args: argparse.Namespace) -> int:
+    result = check(args.dir, base_model=args.base_model, test=args.test, timeout=args.timeout, save=args.save,
+                   world_size=args.world_size)  # fmt: skip
+    try:
+        print(json.dumps(result) if args.json else human(result), flush=True)
+    except BrokenPipeError:  # `check | head`: the reader left; the verdict stands in the exit code
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0 if result["ok"] else 1
