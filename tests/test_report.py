@@ -9,23 +9,33 @@ grades.csv, summary.json and predictions.jsonl.
 
 from __future__ import annotations
 
+import ast
+import base64
 import csv
+import hashlib
+import html
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
 import sys
 import time
+import zipfile
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
+from xml.etree import ElementTree
 
+import jinja2
 import pytest
 
 from grader.batch.layout import FINAL, BatchPaths
 from grader.cli import main
 from grader.batch.gradescope import check_results
+from grader.report import page as report_page
+from grader.report import plots
 from tests.batch_fixture import CANARY, CLASS, build_runs, hidden_rows, make_batch_dir, write_grades
 from tests.browser import CHROMIUM, render
 from tests.conftest import ROOT, make_submission
@@ -246,6 +256,121 @@ def test_gradebook_sorts_on_click(batch, reported, tmp_path):
     ascending = sorted(graded, key=lambda i: float(rows[i]["accuracy"]))
     descending = sorted(graded, key=lambda i: -float(rows[i]["accuracy"]))
     assert result.values["order"] == [ascending + blank, descending + blank]  # blanks stay last
+
+
+# --- templates, escaping and the script policy ---------------------------------------------------
+
+REPORT_PACKAGE = ROOT / "grader" / "report"
+# An element a page could be made of, written inside a Python string: what "no HTML strings in Python" forbids.
+HTML_TAG = re.compile(
+    r"</?(?:a|b|i|p|br|hr|div|span|table|thead|tbody|tr|td|th|section|h[1-6]|pre|code|details|summary|label|input|"
+    r"button|form|script|style|meta|link|html|head|body|title|svg|img|iframe|ul|ol|li|em|strong|small)\b[^<>]*>",
+    re.IGNORECASE,
+)
+
+
+def _policy_and_script(text: str) -> tuple[dict[str, list[str]], str]:
+    """A page's CSP as directive -> sources, and the exact text between its one <script> and </script>."""
+    policy = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">', text)
+    assert policy and text.count("<script>") == 1, "one policy and one script per page"
+    directives = {d.split()[0]: d.split()[1:] for d in html.unescape(policy.group(1)).split(";") if d.strip()}
+    return directives, text[text.index("<script>") + len("<script>") : text.index("</script>")]
+
+
+def test_only_the_kits_own_script_may_run(reported, tmp_path):
+    """script-src is the SHA-256 of the page's own script: an inline <script> that slipped into a page is refused."""
+    pages = [reported["class"], *sorted(reported["feedback"].iterdir())]
+    for page in pages:
+        policy, script = _policy_and_script(page.read_text(encoding="utf-8"))
+        digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
+        assert policy["script-src"] == [f"'sha256-{digest}'"], page.name  # and no 'unsafe-inline'
+        assert policy["default-src"] == ["'none'"] and "addEventListener" in script
+    if CHROMIUM is None:
+        pytest.skip(NO_CHROMIUM)
+    text = reported["class"].read_text(encoding="utf-8")
+    title = html.unescape(re.search("<title>(.*?)</title>", text).group(1))
+    injected = text.replace("<h1>", "<script>document.title='pwned'</script><h1>", 1)
+    (tmp_path / "injected.html").write_text(injected, encoding="utf-8")
+    click = "(() => { const th = document.querySelector('#gradebook thead th'); th.click(); return th.dataset.dir; })()"
+    result = render(tmp_path / "injected.html", None, {"title": "document.title", "sorted": click})
+    assert title.startswith("Class report") and result.values == {"title": title, "sorted": "asc"}  # the kit's script ran
+    assert any("Content Security Policy" in error for error in result.errors), result.errors
+    # The control: without the policy, the same payload runs.
+    unprotected = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", injected)
+    (tmp_path / "open.html").write_text(unprotected, encoding="utf-8")
+    assert render(tmp_path / "open.html", None, {"title": "document.title"}).values["title"] == "pwned"
+
+
+def test_plot_labels_are_drawn_as_text_never_parsed():
+    """matplotlib escapes the SVG's text: a group value that looks like markup stays a label."""
+    label = "<script>alert(1)</script>"
+    for svg in (plots.group_boxes("subject", {label: [0.2, 0.4], "b & c": [0.5, 0.6]}, {label: 0.1}),
+                plots.group_bars("subject", {label: 0.3, "b & c": 0.6}, {label: 0.2}, None)):  # fmt: skip
+        tree = ElementTree.fromstring(str(svg))
+        assert "script" not in {element.tag.rsplit("}", 1)[-1] for element in tree.iter()}
+        texts = ["".join(element.itertext()) for element in tree.iter("{http://www.w3.org/2000/svg}text")]
+        assert label in texts and "b & c" in texts
+        assert "&lt;script&gt;" in svg and "<script" not in svg
+
+
+def _html_strings(tree: ast.AST) -> list[str]:
+    """String literals (docstrings aside: they are never output) with an HTML element in them; f-strings joined."""
+    documented = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+    docstrings = {
+        id(node.body[0].value) for node in ast.walk(tree)
+        if isinstance(node, documented) and node.body and isinstance(node.body[0], ast.Expr)
+    }  # fmt: skip
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr):
+            text = "".join(part.value if isinstance(part, ast.Constant) else "x" for part in node.values)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+            text = node.value
+        else:
+            continue
+        if HTML_TAG.search(text):
+            found.append(text)
+    return found
+
+
+def test_no_html_in_the_reports_python():
+    """The markup lives in templates/ (autoescaped); the report's Python hands over text and numbers only."""
+    assert _html_strings(ast.parse('cell = f\'<td class="num">{value}</td>\'')) != []  # the check can fail
+    assert _html_strings(ast.parse('"""<b>doc</b>"""\nhelp = "DIR2/<id>.html"')) == []
+    modules = sorted(REPORT_PACKAGE.glob("*.py"))
+    assert len(modules) >= 8
+    for module in modules:
+        assert _html_strings(ast.parse(module.read_text(encoding="utf-8"))) == [], module.name
+
+
+def test_a_value_missing_from_a_template_is_an_error():
+    with pytest.raises(jinja2.UndefinedError):
+        report_page.render("feedback.html", title="t", subtitle="s")
+
+
+def test_templates_ship_in_the_wheel(tmp_path):
+    """A non-editable install finds its templates: built as a wheel, unpacked, and a page rendered from there."""
+    pytest.importorskip("setuptools")
+    source = tmp_path / "source"
+    shutil.copytree(ROOT / "grader", source / "grader", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", source)
+    subprocess.run([sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "--no-build-isolation", "--no-index",
+                    "--disable-pip-version-check", "-q", "-w", str(tmp_path / "dist")], check=True, timeout=300)  # fmt: skip
+    (wheel,) = (tmp_path / "dist").glob("*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        archive.extractall(tmp_path / "site")
+        names = set(archive.namelist())
+    templates = {f"grader/report/templates/{p.name}" for p in (REPORT_PACKAGE / "templates").iterdir()}
+    assert len(templates) >= 6 and templates <= names, templates - names
+    code = ("import grader; from grader.report.page import render; print(grader.__file__);"
+            "print(render('feedback.html', title='T <x>', subtitle='s', headline=[], not_graded=None, breakdowns=[],"
+            " training=None, reasons=None, examples=None))")  # fmt: skip
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(tmp_path / "site")},
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    location, page = proc.stdout.split("\n", 1)
+    assert Path(location).is_relative_to(tmp_path / "site")
+    assert "<title>T &lt;x&gt;</title>" in page and _policy_and_script(page)[1] in page
 
 
 # --- feedback pages ------------------------------------------------------------------------------

@@ -2,5 +2,6 @@
 
 Everything here reads the files of a batch folder (``grader.batch.layout``) or of one
 ``evaluate`` run and writes self-contained files: HTML pages that open from disk with no
-network (plots inline as SVG, one small inline script for sorting), and JSON for Gradescope.
+network (rendered from ``templates/``; plots inline as SVG, one small inline script for sorting,
+allowed by its hash), and JSON for Gradescope.
 """

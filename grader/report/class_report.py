@@ -9,6 +9,7 @@ for cell (each cell keeps the CSV text in ``data-value``).
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
@@ -16,8 +17,8 @@ from grader.batch.layout import FINAL, GRADE_COLUMNS
 from grader.report import plots
 from grader.report.load import BatchView
 from grader.report.page import (
-    Cell, card, cards, count, count_cell, document, esc, grid, note, num_cell, number, pair, pct, pct_cell, plot, section,
-    seconds, shorten, table, text_cell,
+    Breakdown, Card, Cell, Plot, Table, card, count, count_cell, num_cell, number, pct, pct_cell, plot, render, seconds,
+    shorten, table, text_cell,
 )  # fmt: skip
 from grader.report.stats import (
     ClassStats, ProblemRow, baseline_by_group, class_stats, mean, median, problem_rows, status_counts,
@@ -27,7 +28,8 @@ PROBLEM_SNIPPET = 110  # characters of each hidden problem in the instructor's t
 ERROR_CHARS = 300
 
 
-def _headline(batch: BatchView, stats: ClassStats) -> str:
+def _headline(batch: BatchView, stats: ClassStats) -> list[list[Card]]:
+    """Two rows of cards: how many submissions are in each state, then the class's accuracy."""
     counts = status_counts(batch.submissions)
     tones = {"graded": "good" if counts["graded"] else "", "failed": "bad" if counts["failed"] else ""}
     status_cards = [
@@ -42,33 +44,30 @@ def _headline(batch: BatchView, stats: ClassStats) -> str:
         card("best", pct(best), card_id="best-accuracy", raw=best),
         card("base model", pct(stats.baseline), "untrained, same test set", card_id="baseline-accuracy", raw=stats.baseline),
     ]
-    return cards(status_cards) + cards(accuracy_cards)
+    return [status_cards, accuracy_cards]
 
 
-def _accuracy_section(stats: ClassStats) -> str:
+def _accuracy_plots(stats: ClassStats) -> list[Plot]:
+    """None at all when no submission was graded (the page says so)."""
     if not stats.accuracies:
-        return section("Accuracy", note("No submission was graded, so there is no accuracy to show."), section_id="accuracy")
+        return []
     figures = [plot(plots.accuracy_histogram(stats.accuracies, stats.baseline), "accuracy-histogram")]
     tokens = [(s.number("trained_tokens"), s.accuracy) for s in stats.graded if s.number("trained_tokens") is not None]
     if len(tokens) >= 2:
         figures.append(plot(plots.tokens_vs_accuracy([t for t, _ in tokens], [a for _, a in tokens]), "tokens-vs-accuracy"))
-    return section("Accuracy", grid(*figures), section_id="accuracy")
+    return figures
 
 
-def _failures_section(batch: BatchView) -> str:
+def _failures_table(batch: BatchView) -> Table | None:
     failed = [s for s in batch.submissions if s.status in FINAL and s.status != "graded"]
     if not failed:
-        return ""
+        return None
     rows = [
-        [text_cell(s.id), Cell(f'<span class="tag bad">{esc(s.status)}</span>', s.status), text_cell(FINAL[s.status]),
+        [text_cell(s.id), Cell(s.status, s.status, tag="bad"), text_cell(FINAL[s.status]),
          text_cell(shorten(s.row.get("error") or s.state.error or "", ERROR_CHARS))]
         for s in failed
     ]  # fmt: skip
-    return section(
-        f"Not graded ({len(failed)})",
-        table(["submission", "status", "meaning", "error"], rows, table_id="failures"),
-        section_id="failures",
-    )
+    return table(["submission", "status", "meaning", "error"], rows, table_id="failures")
 
 
 def _gradebook_cell(column: str, text: str) -> Cell:
@@ -85,40 +84,39 @@ def _gradebook_cell(column: str, text: str) -> Cell:
     if column == "final_train_loss":
         return num_cell(value, number(value, 4), text)
     if column == "error":
-        return Cell(f'<span title="{esc(text)}">{esc(shorten(text, 90))}</span>', text)
-    return Cell(esc(text), text)
+        return Cell(shorten(text, 90), text, title=text)
+    return Cell(text, text)
 
 
-def _gradebook_section(batch: BatchView, links: Mapping[str, str], grades_href: str | None) -> str:
+def _gradebook_table(batch: BatchView, links: Mapping[str, str]) -> Table:
     columns = list(GRADE_COLUMNS)
     numeric = [i for i, c in enumerate(columns) if c not in ("id", "status", "error")]
     rows = []
     for s in batch.submissions:
         row = [_gradebook_cell(c, s.row.get(c, "")) for c in columns]
         if s.id in links:
-            row[0] = Cell(f'<a href="{esc(links[s.id])}">{esc(s.id)}</a>', s.id)
+            row[0] = Cell(s.id, s.id, href=links[s.id])
         rows.append(row)
-    source = (
-        f'From <a href="{esc(grades_href)}">grades.csv</a> (times per stage in seconds there); click a column to sort.'
-        if grades_href
-        else "grades.csv is not written yet: these rows come from each submission's state.json."
-    )
     headers = [c.removesuffix("_seconds") + (" time" if c.endswith("_seconds") else "") for c in columns]
-    return section(
-        "Gradebook",
-        f'<p class="small muted">{source}</p>',
-        table([h.replace("_", " ") for h in headers], rows, table_id="gradebook", numeric_columns=numeric,
-              scroll=len(rows) > 25, wide=True),
-        section_id="gradebook",
-    )  # fmt: skip
+    return table([h.replace("_", " ") for h in headers], rows, table_id="gradebook", numeric_columns=numeric,
+                 scroll=len(rows) > 25, wide=True)  # fmt: skip
 
 
-def _problems_section(batch: BatchView, stats: ClassStats) -> str:
+@dataclass(frozen=True)
+class Problems:
+    """The hidden problems: headline counts, the histogram of solve shares, one row per problem."""
+
+    cards: list[Card]
+    histogram: Plot
+    table: Table
+
+
+def _problems(batch: BatchView, stats: ClassStats) -> Problems | None:
     if not stats.graded:
-        return ""
+        return None
     problems = problem_rows(batch, stats.graded)
     if not problems:
-        return ""
+        return None
     shares = [p.share for p in problems if p.share is not None]
     nobody = sum(p.attempted > 0 and p.solved == 0 for p in problems)
     everybody = sum(p.attempted > 0 and p.solved == p.attempted for p in problems)
@@ -127,40 +125,36 @@ def _problems_section(batch: BatchView, stats: ClassStats) -> str:
     numeric = [0, len(columns) - 2, len(columns) - 1]
 
     def row(index: int, p: ProblemRow) -> list[Cell]:
-        solved = Cell('<span class="tag good">solved</span>', "1")
+        solved = Cell("solved", "1", tag="good")
         base = {True: solved, False: Cell("–", "0"), None: Cell("", "")}[p.baseline]
         return [
             num_cell(index, str(index)), text_cell(p.item.id),
             *(text_cell(p.item.groups.get(f, "")) for f in fields),
-            Cell(esc(shorten(p.item.problem, PROBLEM_SNIPPET)), None), text_cell(shorten(p.item.answer, 40)), base,
+            text_cell(shorten(p.item.problem, PROBLEM_SNIPPET)), text_cell(shorten(p.item.answer, 40)), base,
             num_cell(p.solved, f"{p.solved}/{p.attempted}", str(p.solved)), num_cell(p.share, pct(p.share, 0)),
         ]  # fmt: skip
 
     classes = [
         None if not p.attempted else "none" if p.solved == 0 else "all" if p.solved == p.attempted else None for p in problems
     ]
-    headline = cards([
+    headline = [
         card("problems", str(len(problems)), card_id="problem-count", raw=len(problems)),
         card("nobody solves", str(nobody), "red rows", card_id="solved-by-nobody", raw=nobody,
              tone="bad" if nobody else ""),
         card("everybody solves", str(everybody), "green rows", card_id="solved-by-everybody", raw=everybody,
              tone="good" if everybody else ""),
         card("median share solved", pct(median(shares), 0), card_id="median-share", raw=median(shares)),
-    ])  # fmt: skip
-    return section(
-        "Hidden problems",
+    ]  # fmt: skip
+    return Problems(
         headline,
-        grid(plot(plots.solve_share_histogram(shares), "solve-share-histogram"),
-             '<p class="small muted">Each problem once: the share of graded submissions whose last box is correct. '
-             "Red: no submission solves it (a hard problem, or a bad reference answer: worth a look); green: all do. "
-             "The table below sorts by any column.</p>"),
+        plot(plots.solve_share_histogram(shares), "solve-share-histogram"),
         table(columns, [row(i + 1, p) for i, p in enumerate(problems)], table_id="problems", row_classes=classes,
               numeric_columns=numeric, scroll=True),
-        section_id="problems",
     )  # fmt: skip
 
 
-def _groups_section(batch: BatchView, stats: ClassStats) -> str:
+def _breakdowns(batch: BatchView, stats: ClassStats) -> list[Breakdown]:
+    """Per group field with values: the class's spread per value beside the base model."""
     parts = []
     counts = {f: {} for f in batch.group_fields()}
     for item in batch.test:
@@ -179,22 +173,19 @@ def _groups_section(batch: BatchView, stats: ClassStats) -> str:
              pct_cell(median(groups[k])), pct_cell(max(groups[k]))]
             for k in labels
         ]
-        figure = ""
+        figure = None
         if 1 < len(labels) <= 25:  # more values than that read better as a table alone
             figure = plot(plots.group_boxes(name, {k: groups[k] for k in labels}, base), f"group-{name}")
-        parts.append(f"<h3>By {esc(name)}</h3>" + pair(figure, table(
+        parts.append(Breakdown(name, figure, table(
             [name, "problems", "base model", "class mean", "class median", "best"], rows, table_id=f"by-{name}",
             numeric_columns=[1, 2, 3, 4, 5])))  # fmt: skip
-    if not parts:
-        return ""
-    title = "Accuracy by " + " / ".join(n for n in batch.group_fields() if stats.groups.get(n))
-    return section(title, *parts, section_id="groups")
+    return parts
 
 
-def _compute_section(batch: BatchView) -> str:
+def _compute_table(batch: BatchView) -> Table | None:
     started = [s for s in batch.submissions if s.status == "graded" or s.summary or s.number("trained_tokens") is not None]
     if not started:
-        return ""
+        return None
     rows = []
     for s in started:
         summary = s.summary or {}
@@ -209,14 +200,9 @@ def _compute_section(batch: BatchView) -> str:
             pct_cell(summary.get("never_stopped")), pct_cell(summary.get("no_box")),
             num_cell(summary.get("mean_output_tokens"), number(summary.get("mean_output_tokens"), 4)),
         ])  # fmt: skip
-    return section(
-        "Compute and outputs",
-        '<p class="small muted">Evaluation time is generation plus scoring. "Never stopped": outputs that ran to '
-        "the token budget without an end of text; \"no box\": outputs with no \\boxed{} answer.</p>",
-        table(["submission", "status", "trained tokens", "train time", "evaluation time", "never stopped", "no box",
-               "mean output tokens"], rows, table_id="compute", numeric_columns=[2, 3, 4, 5, 6, 7], scroll=len(rows) > 25),
-        section_id="compute",
-    )  # fmt: skip
+    return table(["submission", "status", "trained tokens", "train time", "evaluation time", "never stopped", "no box",
+                  "mean output tokens"], rows, table_id="compute", numeric_columns=[2, 3, 4, 5, 6, 7],
+                 scroll=len(rows) > 25)  # fmt: skip
 
 
 def _subtitle(batch: BatchView) -> str:
@@ -236,18 +222,20 @@ def render_class_report(
 ) -> str:
     """The whole page as a string; links are relative to wherever the page is written."""
     stats = class_stats(batch)
-    warnings = "".join(note(esc(w)) for w in batch.warnings)
-    body = "".join([
-        _headline(batch, stats),
-        warnings,
-        _accuracy_section(stats),
-        _failures_section(batch),
-        _gradebook_section(batch, feedback_links or {}, grades_href),
-        _problems_section(batch, stats),
-        _groups_section(batch, stats),
-        _compute_section(batch),
-    ])  # fmt: skip
-    return document(f"Class report: {batch.root.resolve().name}", _subtitle(batch), body)
+    return render(
+        "class_report.html",
+        title=f"Class report: {batch.root.resolve().name}",
+        subtitle=_subtitle(batch),
+        headline=_headline(batch, stats),
+        warnings=batch.warnings,
+        accuracy=_accuracy_plots(stats),
+        failures=_failures_table(batch),
+        gradebook=_gradebook_table(batch, feedback_links or {}),
+        grades_href=grades_href,
+        problems=_problems(batch, stats),
+        breakdowns=_breakdowns(batch, stats),
+        compute=_compute_table(batch),
+    )
 
 
 def relative_href(target: Path, page: Path) -> str:

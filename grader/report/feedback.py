@@ -22,8 +22,8 @@ from grader.jsonl import DataError
 from grader.report import plots
 from grader.report.load import BatchView, SubmissionView, iter_predictions, read_json_file
 from grader.report.page import (
-    Cell, card, cards, count, count_cell, document, esc, grid, is_number, note, num_cell, number, pair, pct, pct_cell, plot,
-    section, shorten, table, text_cell, write_page,
+    Breakdown, Card, Cell, Plot, Table, card, count, count_cell, is_number, num_cell, number, pct, pct_cell, plot, render,
+    shorten, table, text_cell, write_page,
 )  # fmt: skip
 from grader.report.stats import ClassStats, baseline_by_group, median
 from grader.submission.config import FIELDS
@@ -31,6 +31,7 @@ from grader.submission.config import FIELDS
 SHOW_PROBLEMS = ("none", "wrong", "all")
 MAX_EXAMPLES = 1000  # worked examples on one page; predictions.jsonl has every one
 MAX_OUTPUT_CHARS = 8000  # an output that never stopped is cut here on the page
+MAX_VIOLATIONS = 200  # check's violations listed on a page; `python -m grader check` prints them all
 REPORT_NAME = "report.html"
 
 
@@ -81,7 +82,7 @@ def _vs(median: float | None, label: str = "class median") -> str:
     return f"{label} {pct(median)}" if median is not None else ""
 
 
-def _headline(data: FeedbackInput, context: ClassContext | None) -> str:
+def _headline(data: FeedbackInput, context: ClassContext | None) -> list[Card]:
     summary = data.summary
     items = []
     if data.status is not None:
@@ -105,24 +106,35 @@ def _headline(data: FeedbackInput, context: ClassContext | None) -> str:
             card("mean output", f"{number(summary.get('mean_output_tokens'), 4)} tokens",
                  f"budget {budget}" if budget else "", card_id="mean-output"),
         ]  # fmt: skip
-    return cards(items)
+    return items
 
 
-def _problem_section(data: FeedbackInput) -> str:
-    """Why it was not graded: the error line and check's violations (the student's own files)."""
+@dataclass(frozen=True)
+class NotGraded:
+    """Why a submission was not graded: what its status means, the error line, check's violations."""
+
+    meaning: str
+    error: str | None
+    violations: Table | None
+    more: int  # violations beyond MAX_VIOLATIONS, not in the table
+
+
+def _not_graded(data: FeedbackInput) -> NotGraded | None:
+    """The student's own files only: the error line and check's violations."""
     if data.status in (None, "graded"):
-        return ""
-    parts = [note(f"<b>{esc(FINAL.get(data.status, data.status))}</b>" + (f": {esc(data.error)}" if data.error else ""))]
+        return None
     violations = (data.check or {}).get("violations") or []
-    if violations:
-        rows = [[text_cell(v.get("code", "")), text_cell(shorten(v.get("message", ""), 500))] for v in violations[:200]]
-        parts.append(table(["rule", "what check found"], rows, table_id="violations", sortable=False))
-        if len(violations) > 200:
-            parts.append(f'<p class="small muted">… and {len(violations) - 200} more: run <code>python -m grader check</code>.</p>')
-    return section("Why it was not graded", *parts, section_id="not-graded")
+    rows = [[text_cell(v.get("code", "")), text_cell(shorten(v.get("message", ""), 500))]
+            for v in violations[:MAX_VIOLATIONS]]  # fmt: skip
+    return NotGraded(
+        FINAL.get(data.status, data.status),
+        data.error or None,
+        table(["rule", "what check found"], rows, table_id="violations", sortable=False) if rows else None,
+        max(0, len(violations) - MAX_VIOLATIONS),
+    )
 
 
-def _groups_section(data: FeedbackInput, context: ClassContext | None) -> str:
+def _breakdowns(data: FeedbackInput, context: ClassContext | None) -> list[Breakdown]:
     summary = data.summary or {}
     parts = []
     for name in GROUP_FIELDS:
@@ -140,13 +152,13 @@ def _groups_section(data: FeedbackInput, context: ClassContext | None) -> str:
         columns = [name, "problems", "correct", "accuracy", "class median", "base model"]
         if not context:
             rows, columns = [r[:4] for r in rows], columns[:4]
-        figure = ""
+        figure = None
         if 1 < len(labels) <= 25:
             accuracies = {k: mine[k].get("accuracy", 0.0) for k in labels}
             figure = plot(plots.group_bars(name, accuracies, medians, base), f"bars-{name}")
-        parts.append(f"<h3>By {esc(name)}</h3>" + pair(figure, table(columns, rows, table_id=f"by-{name}",
-                                                               numeric_columns=range(1, len(columns)))))  # fmt: skip
-    return section("Accuracy by group", *parts, section_id="groups") if parts else ""
+        parts.append(Breakdown(name, figure, table(columns, rows, table_id=f"by-{name}",
+                                                   numeric_columns=range(1, len(columns)))))  # fmt: skip
+    return parts
 
 
 def loss_points(log_history: list) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
@@ -162,37 +174,50 @@ def loss_points(log_history: list) -> tuple[list[tuple[float, float]], list[tupl
     return train, validation
 
 
-def _config_html(config: dict) -> str:
-    """The settings that differ from sft_config.yaml's defaults, then the rest folded away."""
+@dataclass(frozen=True)
+class Settings:
+    """The settings that differ from sft_config.yaml's defaults (None: none do), then the rest folded away."""
+
+    changed: Table | None
+    rest: Table | None
+
+
+def _settings(config: dict) -> Settings | None:
     if not config:
-        return ""
+        return None
     changed = [k for k in config if k not in FIELDS or config[k] != FIELDS[k].default]
     rest = [k for k in config if k not in changed]
 
     def row(key: str) -> list[Cell]:
         default = json.dumps(FIELDS[key].default) if key in FIELDS else ""
-        return [text_cell(key), text_cell(json.dumps(config[key])), Cell(f'<span class="muted">{esc(default)}</span>')]
+        return [text_cell(key), text_cell(json.dumps(config[key])), Cell(default, muted=True)]
 
-    out = "<h3>Configuration: the settings changed from the defaults</h3>"
-    out += table(["setting", "value", "default"], [row(k) for k in changed], table_id="config", sortable=False) if changed else (
-        '<p class="muted">none: every setting is the default.</p>')  # fmt: skip
-    if rest:
-        out += (f'<details class="small"><summary>{len(rest)} settings at their default</summary>'
-                + table(["setting", "value"], [row(k)[:2] for k in rest], sortable=False) + "</details>")  # fmt: skip
-    return out
+    changed_table = table(["setting", "value", "default"], [row(k) for k in changed], table_id="config", sortable=False)
+    rest_table = table(["setting", "value"], [row(k)[:2] for k in rest], sortable=False)
+    return Settings(changed_table if changed else None, rest_table if rest else None)
 
 
-def _training_section(data: FeedbackInput) -> str:
+@dataclass(frozen=True)
+class Training:
+    """The run (when there is a training record: facts, loss curves, settings) and the data as checked."""
+
+    facts: list[Card] | None
+    loss: Plot | None  # None: the trainer logged no loss
+    settings: Settings | None
+    data: Table | None
+
+
+def _training(data: FeedbackInput) -> Training | None:
     record = data.training
     stats = data.data_stats or (record or {}).get("stats") or (data.check or {})
-    parts = []
+    facts, loss, settings = None, None, None
     if record:
         history = record.get("log_history") or []
         train, validation = loss_points(history)
         end = next((e for e in reversed(history) if isinstance(e, dict) and "train_runtime" in e), {})
         last_eval = validation[-1] if validation else (None, None)
         runtime, epochs, world = end.get("train_runtime"), end.get("epoch"), record.get("world_size")
-        facts = cards([
+        facts = [
             card("final training loss", number(record.get("final_train_loss"), 4), card_id="final-train-loss",
                  raw=record.get("final_train_loss")),
             card("last validation loss", number(last_eval[1], 4), f"step {last_eval[0]}" if validation else "",
@@ -201,11 +226,9 @@ def _training_section(data: FeedbackInput) -> str:
                  f"{number(epochs, 3)} epochs" if is_number(epochs) else ""),
             card("training time", f"{number(runtime, 4)} s" if is_number(runtime) else "–",
                  f"{world} process(es)" if world else ""),
-        ])  # fmt: skip
-        parts.append(facts)
-        figure = plot(plots.loss_curves(train, validation), "loss-curves") if train or validation else note(
-            "The trainer logged no loss (fewer steps than logging_steps).")
-        parts.append(grid(figure, _config_html(record.get("config") or {})))
+        ]  # fmt: skip
+        loss = plot(plots.loss_curves(train, validation), "loss-curves") if train or validation else None
+        settings = _settings(record.get("config") or {})
     split_rows = []
     for split in ("train", "val"):
         entry = stats.get(split) if isinstance(stats, dict) else None
@@ -214,61 +237,87 @@ def _training_section(data: FeedbackInput) -> str:
                 text_cell({"train": "training", "val": "validation"}[split]),
                 *(count_cell(entry.get(k)) for k in ("examples", "total_tokens", "p50_tokens", "p99_tokens", "max_tokens")),
             ])  # fmt: skip
-    if split_rows:
-        parts.append("<h3>Data (as checked: prompt + solution + end of text, in tokens)</h3>"
-                     + table(["split", "examples", "total tokens", "median", "99th percentile", "longest"], split_rows,
-                             table_id="data-stats", sortable=False, numeric_columns=[1, 2, 3, 4, 5]))  # fmt: skip
-    if not parts:
-        return ""
-    return section("Training and data", *parts, section_id="training")
+    split_table = table(["split", "examples", "total tokens", "median", "99th percentile", "longest"], split_rows,
+                        table_id="data-stats", sortable=False, numeric_columns=[1, 2, 3, 4, 5])  # fmt: skip
+    if not record and not split_rows:
+        return None
+    return Training(facts, loss, settings, split_table if split_rows else None)
 
 
-def _reasons_section(data: FeedbackInput) -> str:
+def _reasons_table(data: FeedbackInput) -> Table | None:
     reasons = (data.summary or {}).get("reasons") or {}
     if not reasons:
-        return ""
+        return None
     total = sum(reasons.values()) or 1
     rows = [
         [text_cell(reason), num_cell(n, count(n)), num_cell(n / total, pct(n / total)), text_cell(REASONS.get(reason, ""))]
         for reason, n in sorted(reasons.items(), key=lambda kv: -kv[1])
     ]
-    return section(
-        "How the answers were graded",
-        table(["verdict", "outputs", "share", "meaning"], rows, table_id="reasons", numeric_columns=[1, 2]),
-        '<p class="small muted">Only the last \\boxed{...} of an output counts (see docs/grading.md).</p>',
-        section_id="reasons",
-    )
+    return table(["verdict", "outputs", "share", "meaning"], rows, table_id="reasons", numeric_columns=[1, 2])
 
 
-def _example(row: dict, problem: str | None) -> str:
+@dataclass(frozen=True)
+class Example:
+    """One worked example as shown: the texts already cut to what the page shows."""
+
+    id: str
+    correct: bool
+    verdict: str
+    reason: str
+    meaning: str
+    extracted: str | None  # None: no answer was extracted
+    extracted_short: str
+    answer: str
+    answer_short: str
+    problem: str
+    output: str
+    tokens: str
+    stopped: str
+
+
+def _example(row: dict, problem: str | None) -> Example:
     correct = bool(row.get("correct"))
     reason = str(row.get("reason", ""))
     output = str(row.get("output", ""))
     cut = f"\n… ({len(output) - MAX_OUTPUT_CHARS:,} more characters)" if len(output) > MAX_OUTPUT_CHARS else ""
     extracted = row.get("extracted")
-    stopped = "stopped" if row.get("stopped") else "never stopped (hit the token budget)"
-    verdict = "correct" if correct else reason.replace("_", " ")
-    return (
-        f'<details class="ex {"right" if correct else "wrong"}"><summary>'
-        f'<span class="tag {"good" if correct else "bad"}">{esc(verdict)}</span> '
-        f"<b>{esc(row.get('id', ''))}</b> · answer {esc(shorten(str(extracted), 60)) if extracted is not None else '<i>none</i>'}"
-        f" · reference {esc(shorten(str(row.get('answer', '')), 60))}</summary>"
-        f'<div class="small muted">problem</div><pre>{esc(problem if problem is not None else row.get("prompt", ""))}</pre>'
-        f'<div class="small muted">model output ({count(row.get("generated_tokens"))} tokens, {esc(stopped)})</div>'
-        f"<pre>{esc(output[:MAX_OUTPUT_CHARS] + cut)}</pre>"
-        f'<div class="small">extracted <code>{esc(extracted) if extracted is not None else "–"}</code> · reference '
-        f"<code>{esc(row.get('answer', ''))}</code> · verdict <b>{esc(reason)}</b>: {esc(REASONS.get(reason, ''))}</div>"
-        "</details>"
+    answer = str(row.get("answer", ""))
+    return Example(
+        id=str(row.get("id", "")),
+        correct=correct,
+        verdict="correct" if correct else reason.replace("_", " "),
+        reason=reason,
+        meaning=REASONS.get(reason, ""),
+        extracted=None if extracted is None else str(extracted),
+        extracted_short="" if extracted is None else shorten(str(extracted), 60),
+        answer=answer,
+        answer_short=shorten(answer, 60),
+        problem=str(problem if problem is not None else row.get("prompt", "")),
+        output=output[:MAX_OUTPUT_CHARS] + cut,
+        tokens=count(row.get("generated_tokens")),
+        stopped="stopped" if row.get("stopped") else "never stopped (hit the token budget)",
     )
 
 
-def _examples_section(data: FeedbackInput) -> str:
+@dataclass(frozen=True)
+class Examples:
+    """The worked examples as far as the instructor allows (``show``), or why there are none."""
+
+    show: str
+    what: str  # "hidden test problems" or "problems"
+    shown: list[Example]
+    total: int
+    wrong: int
+    error: str | None = None  # the predictions could not be read
+    limit: int = MAX_EXAMPLES
+
+
+def _examples(data: FeedbackInput) -> Examples | None:
     what = "hidden test problems" if data.hidden else "problems"
     if data.show == "none":
-        return section("Worked examples", note(f"The instructor chose not to show the {what} (only the numbers above)."),
-                       section_id="examples")  # fmt: skip
+        return Examples(data.show, what, [], 0, 0)
     if data.predictions is None or not data.predictions.is_file():
-        return ""
+        return None
     shown, total, wrong = [], 0, 0
     try:
         for row in iter_predictions(data.predictions):
@@ -277,27 +326,24 @@ def _examples_section(data: FeedbackInput) -> str:
             if (data.show == "all" or not row.get("correct")) and len(shown) < MAX_EXAMPLES:
                 shown.append(_example(row, data.problems.get(str(row.get("id")))))
     except DataError as exc:
-        return section("Worked examples", note(f"The predictions could not be read: {esc(exc)}"), section_id="examples")
-    head = f'<p class="small muted">{len(shown)} of {total} {what}' + (" (the wrong ones)" if data.show == "wrong" else "")
-    head += f"; the first {MAX_EXAMPLES} are shown, predictions.jsonl has them all." if len(shown) == MAX_EXAMPLES else "."
-    head += " Click one to open it.</p>"
-    toggle = ('<label class="small"><input type="checkbox" data-only-wrong> only the wrong ones '
-              f"({wrong})</label>") if data.show == "all" and wrong else ""  # fmt: skip
-    return section("Worked examples", head, toggle, '<div id="examples">' + "".join(shown) + "</div>", section_id="examples")
+        return Examples(data.show, what, [], 0, 0, error=str(exc))
+    return Examples(data.show, what, shown, total, wrong)
 
 
 def render_feedback(data: FeedbackInput, context: ClassContext | None = None) -> str:
     if data.show not in SHOW_PROBLEMS:
         raise ValueError(f"show must be one of {SHOW_PROBLEMS}, got {data.show!r}")
-    body = "".join([
-        _headline(data, context),
-        _problem_section(data),
-        _groups_section(data, context),
-        _training_section(data),
-        _reasons_section(data),
-        _examples_section(data) if data.summary else "",
-    ])  # fmt: skip
-    return document(data.title, data.subtitle, body)
+    return render(
+        "feedback.html",
+        title=data.title,
+        subtitle=data.subtitle,
+        headline=_headline(data, context),
+        not_graded=_not_graded(data),
+        breakdowns=_breakdowns(data, context),
+        training=_training(data),
+        reasons=_reasons_table(data),
+        examples=_examples(data) if data.summary else None,
+    )
 
 
 def submission_feedback(batch: BatchView, submission: SubmissionView, show: str, problems: Mapping[str, str]) -> FeedbackInput:

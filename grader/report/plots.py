@@ -1,9 +1,12 @@
-"""Plots as inline SVG strings, drawn with matplotlib (no pyplot state, no display, no files).
+"""Plots as inline SVG, drawn with matplotlib (no pyplot state, no display, no files).
 
 Text stays text (``svg.fonttype: none``) so a plot is a few kilobytes and uses the page's font;
 each plot gets its own hash salt so the ids inside two plots on one page never collide; and no
 date is written, so the same data gives the same bytes. Plots summarize (one histogram, one box
 per group); per-problem detail goes into tables, which stay light at 500 problems.
+
+The SVG is the one piece of markup the page templates take as it is (``Markup``): matplotlib
+writes it, and escapes every label in it (group values come from the test set).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import statistics
 from typing import Mapping, Sequence
 
 import matplotlib
+from markupsafe import Markup
 
 matplotlib.use("Agg")  # never a window, whatever the environment says
 from matplotlib import rc_context  # noqa: E402
@@ -34,13 +38,13 @@ _RC = {
 }
 
 
-def _svg(fig: Figure, name: str) -> str:
+def _svg(fig: Figure, name: str) -> Markup:
     buffer = io.StringIO()
     with rc_context({**_RC, "svg.hashsalt": name}):
         fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     text = buffer.getvalue()
     text = text[text.index("<svg") :]  # drop the XML declaration and doctype: the SVG sits inside HTML
-    return re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S)
+    return Markup(re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S))  # matplotlib's own, labels escaped
 
 
 def _figure(width: float = 5.6, height: float = 2.6) -> Figure:
@@ -55,7 +59,7 @@ def _percent_axis(ax, which: str = "x") -> None:
     (ax.xaxis if which == "x" else ax.yaxis).set_major_formatter(formatter)
 
 
-def accuracy_histogram(accuracies: Sequence[float], baseline: float | None) -> str:
+def accuracy_histogram(accuracies: Sequence[float], baseline: float | None) -> Markup:
     """The class's accuracies in 5-point bins, with mean, median and the untrained base model marked."""
     with rc_context(_RC):
         fig = _figure()
@@ -77,7 +81,7 @@ def accuracy_histogram(accuracies: Sequence[float], baseline: float | None) -> s
         return _svg(fig, "accuracy-histogram")
 
 
-def solve_share_histogram(shares: Sequence[float]) -> str:
+def solve_share_histogram(shares: Sequence[float]) -> Markup:
     """How many problems each share of the class solves: the two ends are the interesting ones."""
     with rc_context(_RC):
         fig = _figure()
@@ -94,7 +98,7 @@ def solve_share_histogram(shares: Sequence[float]) -> str:
         return _svg(fig, "solve-share-histogram")
 
 
-def group_boxes(field: str, groups: Mapping[str, Sequence[float]], baseline: Mapping[str, float] | None) -> str:
+def group_boxes(field: str, groups: Mapping[str, Sequence[float]], baseline: Mapping[str, float] | None) -> Markup:
     """Per value of ``field``: the spread of the class's accuracies, the base model as a red mark."""
     labels = list(groups)
     with rc_context(_RC):
@@ -118,7 +122,7 @@ def group_boxes(field: str, groups: Mapping[str, Sequence[float]], baseline: Map
         return _svg(fig, f"group-{field}")
 
 
-def tokens_vs_accuracy(tokens: Sequence[float], accuracies: Sequence[float]) -> str:
+def tokens_vs_accuracy(tokens: Sequence[float], accuracies: Sequence[float]) -> Markup:
     """Does training on more tokens pay? One dot per graded submission."""
     with rc_context(_RC):
         fig = _figure()
@@ -134,7 +138,7 @@ def tokens_vs_accuracy(tokens: Sequence[float], accuracies: Sequence[float]) -> 
         return _svg(fig, "tokens-vs-accuracy")
 
 
-def loss_curves(train: Sequence[tuple[float, float]], validation: Sequence[tuple[float, float]]) -> str:
+def loss_curves(train: Sequence[tuple[float, float]], validation: Sequence[tuple[float, float]]) -> Markup:
     """Training and validation loss against the optimizer step (the trainer's log history)."""
     with rc_context(_RC):
         fig = _figure()
@@ -151,7 +155,7 @@ def loss_curves(train: Sequence[tuple[float, float]], validation: Sequence[tuple
 
 def group_bars(
     field: str, mine: Mapping[str, float], median: Mapping[str, float] | None, baseline: Mapping[str, float] | None
-) -> str:
+) -> Markup:
     """One submission's accuracy per group beside the class median (and the base model when known)."""
     labels = list(mine)
     series = [("this submission", mine, BLUE)]
