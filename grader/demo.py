@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+from grader import records
 from grader.errors import UserError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,7 +61,7 @@ def demo(workdir: str | Path = "runs/demo") -> dict:
     validation = validate_submission(submission, base_model=str(base_model), data_dir=work / "validated")
     if not validation.ok:
         raise UserError("the demo submission is invalid: " + "; ".join(v.message for v in validation.violations))
-    print(f"ok: {json.dumps(validation.stats())} (sandbox: {validation.confinement})", file=sys.stderr)
+    print(f"ok: {json.dumps(records.to_json(validation.stats()))} (sandbox: {validation.confinement})", file=sys.stderr)
 
     _step(3, "scoring the untrained model on the held-out sample")
     before = evaluate(
@@ -76,18 +77,18 @@ def demo(workdir: str | Path = "runs/demo") -> dict:
     after = evaluate(checkpoint, data["test"], work / "eval-after", max_new_tokens=MAX_NEW_TOKENS)
 
     result = {
-        "accuracy_before": before["accuracy"],
-        "accuracy_after": after["accuracy"],
-        "never_stopped_before": before["never_stopped"],
-        "never_stopped_after": after["never_stopped"],
-        "n_test": after["n"],
+        "accuracy_before": before.accuracy,
+        "accuracy_after": after.accuracy,
+        "never_stopped_before": before.never_stopped,
+        "never_stopped_after": after.never_stopped,
+        "n_test": after.n,
         "checkpoint": str(checkpoint),
         "predictions": str(work / "eval-after"),
         "seconds": round(time.perf_counter() - start, 1),
     }
     print(
-        f"\naccuracy on {after['n']} held-out problems: {before['accuracy']:.1%} untrained -> "
-        f"{after['accuracy']:.1%} trained; outputs that stop at EOS: {1 - after['never_stopped']:.0%}; "
+        f"\naccuracy on {after.n} held-out problems: {before.accuracy:.1%} untrained -> "
+        f"{after.accuracy:.1%} trained; outputs that stop at EOS: {1 - after.never_stopped:.0%}; "
         f"{result['seconds']} s in all\ncheckpoint: {checkpoint}",
         file=sys.stderr,
     )

@@ -102,9 +102,17 @@ def parse(cls: type[T], data: dict, where: str) -> T:
 
 
 def to_json(record: Any) -> Any:
-    """A record as plain JSON data (dataclasses become objects; tuples, lists)."""
+    """A record as plain JSON data (dataclasses become objects; tuples, lists).
+
+    A dataclass with ``OMIT_NONE = True`` leaves out the optional fields (default None) that are None.
+    """
     if dataclasses.is_dataclass(record) and not isinstance(record, type):
-        return {f.name: to_json(getattr(record, f.name)) for f in dataclasses.fields(record)}
+        omit = getattr(record, "OMIT_NONE", False)
+        return {
+            f.name: to_json(getattr(record, f.name))
+            for f in dataclasses.fields(record)
+            if not (omit and f.default is None and getattr(record, f.name) is None)
+        }
     if isinstance(record, (list, tuple)):
         return [to_json(v) for v in record]
     if isinstance(record, dict):

@@ -201,16 +201,20 @@ def yaml_value(value: Any) -> str:
 
 def yaml_template(cls: type, header: str, width: int = 100, column: int = 34) -> str:
     """A documented YAML file with every declared key at its default: ``key: value   # help; allowed``."""
+    items = list(declared(cls).values())
+    heads = {item.name: f"{item.name}: {yaml_value(item.default)}" for item in items}
     lines = [f"# {line}" if line else "#" for line in header.splitlines()]
     group = None
-    for item in declared(cls).values():
+    for item in items:
         if group is not None and item.spec.group != group:
             lines.append("")
         group = item.spec.group
-        allowed = "" if item.type is bool else item.allowed()
+        allowed = ("" if item.type is bool else item.allowed()).replace(", ", ",\u00a0")  # a bound stays on one line
         comment = f"{item.help}: {allowed}" if item.spec.choices else f"{item.help}; {allowed}" if allowed else item.help
-        head = f"{item.name}: {yaml_value(item.default)}".ljust(column - 1)
-        wrapped = textwrap.wrap(comment, max(30, width - column - 2))
+        if item.spec.choices:
+            comment = comment.replace(",\u00a0", ", ")  # a list of choices may wrap between its words
+        wrapped = [part.replace("\u00a0", " ") for part in textwrap.wrap(comment, max(30, width - column - 2))]
+        head = heads[item.name].ljust(column - 1) if len(heads[item.name]) < column - 1 else heads[item.name] + " "
         lines.append(f"{head} # {wrapped[0]}")
         lines += [f"{'':<{column - 1}} # {rest}" for rest in wrapped[1:]]
     return "\n".join(lines) + "\n"

@@ -22,12 +22,18 @@ import json
 import shutil
 import time
 from contextlib import redirect_stderr, redirect_stdout
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
-from grader.atomic import write_json_atomic, write_text_atomic
-from grader.batch.layout import GRADE_COLUMNS, STAGES, BatchPaths, StageState, SubmissionState
+from grader import records
+from grader.atomic import write_text_atomic
+from grader.batch.layout import GRADE_COLUMNS, STAGES, BatchPaths, Figures, StageState, SubmissionState
+from grader.batch.policy import DEFAULT_POLICY
+from grader.batch.stages import BatchRecord
+from grader.evaluation.evaluate import Summary
+from grader.submission.check import CheckReport
+from grader.training.train import TrainingRecord
 from tests.conftest import ROOT
 
 TRAIN_CONFIG = """\
@@ -69,8 +75,8 @@ class Runs:
 
     base_model: Path  # the untrained tiny model with the kit's chat template: the baseline
     checkpoint: Path  # trained by grader.training.train (training_record.json inside)
-    check: dict  # check's report of the valid submission
-    invalid_check: dict  # check's report of one that breaks rules
+    check: CheckReport  # check's report of the valid submission
+    invalid_check: CheckReport  # check's report of one that breaks rules
     train_seconds: float
     check_seconds: float
 
@@ -93,7 +99,7 @@ def _submission(folder: Path, train_rows: list[dict], val_rows: list[dict], conf
     return folder
 
 
-def _check(folder: Path, base_model: Path) -> tuple[dict, float]:
+def _check(folder: Path, base_model: Path) -> tuple[CheckReport, float]:
     from grader.submission.check import report
     from grader.submission.validate import validate_submission
 
@@ -110,10 +116,10 @@ def build_runs(work: Path, tiny: dict) -> Runs:
     train_rows, val_rows = _rows(tiny["train"])[:TRAIN_ROWS], _rows(tiny["val"])[:20]
     valid = _submission(work / "valid", train_rows, val_rows, TRAIN_CONFIG)
     check, check_seconds = _check(valid, tiny["base_model"])
-    assert check["ok"], check["violations"]
+    assert check.ok, check.violations
     bad_rows = [train_rows[0], {"problem": "p", "solution": "word " * 3000}]
     invalid, _ = _check(_submission(work / "invalid", bad_rows, val_rows[:2], TRAIN_CONFIG + "foo: 1\n"), tiny["base_model"])
-    assert not invalid["ok"]
+    assert not invalid.ok
 
     start = time.monotonic()
     checkpoint = _quiet(train, valid, base_model=str(tiny["base_model"]), output_dir=work / "checkpoints")
@@ -151,7 +157,7 @@ def hidden_rows(tiny: dict, n: int = 15, groups: bool = True) -> list[dict]:
     return rows
 
 
-def _evaluate(model: Path, test: Path, out: Path, max_new_tokens: int) -> tuple[dict, float]:
+def _evaluate(model: Path, test: Path, out: Path, max_new_tokens: int) -> tuple[Summary, float]:
     from grader.evaluation.evaluate import evaluate
 
     start = time.monotonic()
@@ -165,7 +171,7 @@ def write_grades(batch: BatchPaths) -> None:
     writer = csv.DictWriter(buffer, fieldnames=GRADE_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for state in batch.states():
-        row = {column: state.values.get(column, "") for column in GRADE_COLUMNS}
+        row = {column: getattr(state.values, column, "") for column in GRADE_COLUMNS}
         row |= {"id": state.id, "status": state.status, "error": state.error or ""}
         row |= {f"{stage}_seconds": state.stages[stage].seconds or "" for stage in STAGES}
         writer.writerow({k: "" if v is None else v for k, v in row.items()})
@@ -180,28 +186,28 @@ def make_batch_dir(
     root.mkdir(parents=True)
     write_text_atomic(batch.test, "".join(json.dumps(r) + "\n" for r in rows))
     digest = hashlib.sha256(batch.test.read_bytes()).hexdigest()
-    write_json_atomic(batch.batch, {"test_sha256": digest, "base_model": str(runs.base_model),
-                                    "policy": {"max_new_tokens": 48, "max_score": 100}})  # fmt: skip
+    records.save(batch.batch, BatchRecord(digest, str(runs.base_model), replace(DEFAULT_POLICY, max_new_tokens=48), 0,
+                                          str(batch.test), "2026-12-01T00:00:00+0000"))  # fmt: skip
     if baseline:
         _evaluate(runs.base_model, batch.test, batch.baseline, 48)
-    record = json.loads((runs.checkpoint / "training_record.json").read_text())
-    trained_tokens = int(record["stats"]["train"]["total_tokens"] * record["config"]["num_train_epochs"])
+    record = records.load(runs.checkpoint / "training_record.json", TrainingRecord)
+    trained_tokens = int(record.stats["train"].total_tokens * record.config["num_train_epochs"])
     for student in students:
         paths = batch.submission(student.id)
         paths.root.mkdir(parents=True)
         state = SubmissionState(student.id)
         state.stages["snapshot"] = StageState("done", 1, time.time(), 0.01)
-        write_json_atomic(paths.check, {**(runs.invalid_check if student.invalid else runs.check), "trained_tokens": trained_tokens})
+        records.save(paths.check, replace(runs.invalid_check if student.invalid else runs.check, trained_tokens=trained_tokens))
         state.stages["check"] = StageState("done", 1, time.time(), round(runs.check_seconds, 3))
         if student.status == "graded":
             shutil.copy(runs.checkpoint / "training_record.json", paths.training_record)
             state.stages["train"] = StageState("done", 1, time.time(), round(runs.train_seconds, 3))
             summary, seconds = _evaluate(runs.checkpoint, batch.test, paths.root, student.max_new_tokens)
-            generate = summary["generate_seconds"]
+            generate = summary.generate_seconds
             state.stages["evaluate"] = StageState("done", 1, time.time(), generate)
             state.stages["score"] = StageState("done", 1, time.time(), round(max(seconds - generate, 0.001), 3))
-            state.values = {"accuracy": summary["accuracy"], "correct": summary["correct"], "total": summary["n"],
-                            "trained_tokens": trained_tokens, "final_train_loss": record["final_train_loss"]}  # fmt: skip
+            state.values = Figures(accuracy=summary.accuracy, correct=summary.correct, total=summary.n,
+                                   trained_tokens=trained_tokens, final_train_loss=record.final_train_loss)  # fmt: skip
         elif student.status == "train_failed":
             state.stages["train"] = StageState("failed", 1, time.time(), 3.5, student.error)
         state.status, state.error = student.status, student.error

@@ -292,3 +292,33 @@ def test_a_stage_past_its_limit_times_out_and_a_stage_that_dies_is_retried(klass
     state = BatchPaths(out).submission("gina").read_state()
     assert state.status == "graded" and state.stages["train"].attempts == 2
     assert "gina: train retry" in stderr
+
+
+def python_example(doc: Path, heading: str) -> str:
+    """The ```python block under ``heading`` in a doc page, as written there."""
+    text = doc.read_text(encoding="utf-8")
+    section = text[text.index(heading):]
+    start = section.index("```python\n") + len("```python\n")
+    return section[start : section.index("```", start)]
+
+
+def test_the_python_api_example_of_the_docs_runs_as_written(graded, klass, tmp_path, monkeypatch, capsys):
+    """docs/grading-a-class.md, "From Python": grade (resuming the graded batch: nothing is redone), status, report."""
+    out, result = graded
+    for name, target in (("submissions", klass["subs"]), ("hidden.jsonl", klass["test"]), ("base-model", klass["base"]),
+                         ("grading.yaml", klass["policy"]), ("batch", out)):  # fmt: skip
+        (tmp_path / name).symlink_to(target)
+    before = {i: stage_runs(out, i) for i in EXPECTED}
+    monkeypatch.chdir(tmp_path)
+    exec(compile(python_example(ROOT / "docs" / "grading-a-class.md", "## From Python"), "docs-example", "exec"), {})
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == "unfinished: []"
+    rows = {s["id"]: s for s in result["submissions"]}
+    statuses = [line.split()[:2] for line in printed[1:-1]]
+    assert statuses == [[i, rows[i]["status"]] for i in sorted(EXPECTED)]
+    for line in printed[1:-1]:
+        sid, status, accuracy = line.split()
+        assert accuracy == ("None" if rows[sid]["accuracy"] is None else str(rows[sid]["accuracy"]))
+    assert printed[-1] == f"{len(EXPECTED)} feedback pages"
+    assert sorted(p.name for p in (tmp_path / "pages").iterdir()) == sorted(f"{i}.html" for i in EXPECTED)
+    assert {i: stage_runs(out, i) for i in EXPECTED} == before  # the API resumed the CLI's batch: nothing ran again

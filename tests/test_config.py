@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.submission.config import FIELDS, FORBIDDEN, parse_config, read_config
+from grader.batch.policy import DEFAULT_POLICY, parse_policy, policy_template
+from grader.submission.config import FIELDS, FORBIDDEN, config_template, parse_config, read_config
 from tests.conftest import ROOT
 
 
@@ -21,6 +22,32 @@ def test_shipped_config_is_valid_and_matches_the_course_defaults():
 def test_shipped_config_documents_every_key():
     text = (ROOT / "sft_config.yaml").read_text()
     assert all(f"\n{key}:" in "\n" + text for key in FIELDS)
+
+
+def test_shipped_config_is_the_declaration_comments_and_defaults():
+    """sft_config.yaml is written from TrainConfig's one declaration: a key, default, bound or help
+    changed in one place and not the other fails here (regenerate the file with config_template())."""
+    assert (ROOT / "sft_config.yaml").read_text() == config_template()
+    text = config_template()
+    for key, item in FIELDS.items():
+        line = next(line for line in text.splitlines() if line.startswith(f"{key}:"))
+        assert read_config_text(line)[key] == item.default  # each documented value is the declared default
+    assert "learning_rate: 2.0e-5" in text and "# peak learning rate; (0, 0.01]" in text
+    assert "max_length: 2048" in text and "[1, 2048]" in text
+
+
+def read_config_text(line: str) -> dict:
+    import yaml
+
+    value = yaml.safe_load(line.split(" #")[0])
+    key = next(iter(value))
+    return {key: float(value[key]) if FIELDS[key].type is float else value[key]}
+
+
+def test_the_documented_policy_is_the_declaration():
+    text = (ROOT / "docs" / "grading-a-class.md").read_text()
+    assert "```yaml\n" + policy_template() + "```" in text
+    assert parse_policy(policy_template()) == DEFAULT_POLICY
 
 
 def test_empty_config_gives_defaults():

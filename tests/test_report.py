@@ -635,7 +635,7 @@ def test_check_results_for_a_valid_submission(runs):
     result = check_results(runs.check)
     assert_follows_spec(result)
     assert result["score"] == 0 and result["tests"][0]["status"] == "passed" and "is valid" in result["output"]
-    assert f"train: {runs.check['train']['examples']:,} examples" in result["tests"][0]["output"]
+    assert f"train: {runs.check.train.examples:,} examples" in result["tests"][0]["output"]
 
 
 # --- mistakes ------------------------------------------------------------------------------------

@@ -20,13 +20,14 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.atomic import file_sha256, read_json, write_json_atomic
+from grader import records
+from grader.atomic import file_sha256
 from grader.batch.gradebook import write_final, write_grades
 from grader.batch.intake import IntakeError, discover, snapshot
-from grader.batch.layout import RUNNING, STAGE_TABLE, STAGES, BatchPaths, SubmissionState
+from grader.batch.layout import STAGE_TABLE, BatchPaths, SubmissionState
 from grader.batch.policy import Policy, read_policy
 from grader.batch.procs import try_lock
-from grader.batch.stages import BASELINE, Batch, one_line
+from grader.batch.stages import BASELINE, Batch, BatchRecord, one_line
 from grader.errors import UserError
 
 RETRYABLE = {"intake_failed", "check_failed", "train_failed", "eval_failed", "timeout"}
@@ -63,9 +64,6 @@ class Status:
     states: list[SubmissionState]
     queued: set[str] = field(default_factory=set)  # Slurm tasks queued or running
 
-    def running_stage(self, state: SubmissionState) -> str | None:
-        return next((s for s in STAGES if state.stages[s].state == RUNNING), None)
-
 
 def init_batch(paths: BatchPaths, test: Path, base_model: str, policy, gpus_per_job: int) -> Batch:
     """batch.json and the frozen test set on the first run; on later runs, the same inputs or an error."""
@@ -79,24 +77,26 @@ def init_batch(paths: BatchPaths, test: Path, base_model: str, policy, gpus_per_
         raise UserError(f"--test: {exc}", exit_code=2) from None
     if not Path(base_model).is_dir() or not (Path(base_model) / "config.json").is_file():
         raise UserError(f"--base-model: {base_model}: not a model folder (no config.json)", exit_code=2)
-    wanted = {
-        "test_sha256": file_sha256(test),
-        "base_model": str(Path(base_model).resolve()),
-        "policy": policy.to_json(),
-        "gpus_per_job": gpus_per_job,
-    }
-    existing = read_json(paths.batch)
-    if existing is None:
+    wanted = BatchRecord(
+        test_sha256=file_sha256(test),
+        base_model=str(Path(base_model).resolve()),
+        policy=policy,
+        gpus_per_job=gpus_per_job,
+        test_file=str(test.resolve()),
+        created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    )
+    if not paths.batch.exists():
         paths.root.mkdir(parents=True, exist_ok=True)
         tmp = paths.test.with_name(".test.jsonl.tmp")
         shutil.copyfile(test, tmp)
         os.replace(tmp, paths.test)
-        write_json_atomic(paths.batch, {**wanted, "test_file": str(test.resolve()), "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
+        records.save(paths.batch, wanted)
     else:
-        for key, value in wanted.items():
-            if existing.get(key) != value:
+        existing = records.load(paths.batch, BatchRecord)
+        for key in ("test_sha256", "base_model", "policy", "gpus_per_job"):
+            if getattr(existing, key) != getattr(wanted, key):
                 raise UserError(
-                    f"{paths.root} was started with another {key.replace('_', ' ')} ({existing.get(key)!r}); "
+                    f"{paths.root} was started with another {key.replace('_', ' ')} ({records.to_json(getattr(existing, key))!r}); "
                     "grade into a new --out folder, or re-run with the same inputs",
                     exit_code=2,
                 )
@@ -122,7 +122,7 @@ def take_in(batch: Batch, sources, only: list[str] | None) -> list[str]:
             record = snapshot(source, paths.snapshot, paths.manifest, batch.policy.max_submission_mb << 20,
                               batch.policy.max_submission_files)  # fmt: skip
             entry.state = "done"
-            state.values["files"] = len(record["files"])
+            state.values.files = len(record.files)
         except (IntakeError, OSError) as exc:
             entry.state, entry.error = "failed", one_line(str(exc))
             state.status, state.error = "intake_failed", entry.error

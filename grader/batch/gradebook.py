@@ -11,9 +11,11 @@ import fcntl
 import io
 from collections import Counter
 
-from grader.atomic import read_json, write_text_atomic
+from grader import records
+from grader.atomic import write_text_atomic
 from grader.batch.gradescope import write_results
 from grader.batch.layout import FINAL, GRADE_COLUMNS, PENDING, RUNNING, STAGES, BatchPaths, SubmissionPaths, SubmissionState
+from grader.submission.check import CheckReport
 
 
 def grade_row(state: SubmissionState) -> dict:
@@ -21,11 +23,11 @@ def grade_row(state: SubmissionState) -> dict:
     row = {
         "id": state.id,
         "status": state.status,
-        "accuracy": values.get("accuracy"),
-        "correct": values.get("correct"),
-        "total": values.get("total"),
-        "trained_tokens": values.get("trained_tokens"),
-        "final_train_loss": values.get("final_train_loss"),
+        "accuracy": values.accuracy,
+        "correct": values.correct,
+        "total": values.total,
+        "trained_tokens": values.trained_tokens,
+        "final_train_loss": values.final_train_loss,
         "error": state.error,
     }
     for stage in STAGES:
@@ -61,9 +63,9 @@ def status_table(states: list[SubmissionState], baseline: SubmissionState | None
     """The table `status` prints: one line per submission, then the counts."""
     lines = [f"{'submission':<24} {'status':<14} {'stage':<9} {'accuracy':>8} {'tokens':>14}  error"]
     for state in states:
-        stage = next((s for s in STAGES if state.stages[s].state == RUNNING), "")
-        accuracy = state.values.get("accuracy")
-        tokens = state.values.get("trained_tokens")
+        stage = state.running_stage() or ""
+        accuracy = state.values.accuracy
+        tokens = state.values.trained_tokens
         lines.append(
             f"{state.id:<24} {state.status:<14} {stage:<9} "
             f"{'' if accuracy is None else f'{accuracy:.1%}':>8} {'' if tokens is None else f'{tokens:,}':>14}  "
@@ -71,12 +73,17 @@ def status_table(states: list[SubmissionState], baseline: SubmissionState | None
         )
     summary = ", ".join(f"{n} {status}" for status, n in counts(states).items())
     lines.append(f"{len(states)} submissions: {summary or 'none'}")
-    if baseline is not None and baseline.values.get("accuracy") is not None:
-        lines.append(f"base model (untrained): {baseline.values['accuracy']:.1%}")
+    if baseline is not None and baseline.values.accuracy is not None:
+        lines.append(f"base model (untrained): {baseline.values.accuracy:.1%}")
     return "\n".join(lines)
+
+
+def read_check(paths: SubmissionPaths) -> CheckReport | None:
+    """The check stage's report, once it ran."""
+    return records.load_optional(paths.check, CheckReport)
 
 
 def write_final(batch, paths: SubmissionPaths, state: SubmissionState) -> None:
     """Gradescope's results.json for a submission that ended without a grade (invalid, failed, ...)."""
     if state.final and state.status != "graded" and paths.root != batch.paths.baseline:
-        write_results(paths, state, None, read_json(paths.check), max_score=batch.policy.max_score)
+        write_results(paths, state, None, read_check(paths), max_score=batch.policy.max_score)

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from grader.atomic import write_json_atomic
 from grader.batch.layout import FINAL, SubmissionPaths, SubmissionState
-from grader.evaluation.evaluate import GROUP_FIELDS
+from grader.evaluation.evaluate import GROUP_FIELDS, Summary
+from grader.submission.check import CheckReport
 
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
 DEFAULT_MAX_SCORE = 100.0
@@ -28,19 +29,19 @@ def _pct(x: float) -> str:
     return f"{100 * x:.1f}%"
 
 
-def _check_test(check: dict | None, visibility: str) -> dict | None:
+def _check_test(check: CheckReport | None, visibility: str) -> dict | None:
     if not check:
         return None
-    violations = check.get("violations") or []
+    violations = check.violations
     lines = []
     for split in ("train", "val"):
-        entry = check.get(split) or {}
-        if entry.get("examples") is not None:
-            line = f"{split}: {entry['examples']:,} examples"
-            if "max_tokens" in entry:
-                line += f", tokens max {entry['max_tokens']:,}, p50 {entry['p50_tokens']:,}, p99 {entry['p99_tokens']:,}"
+        entry = check.split(split)
+        if entry.examples is not None:
+            line = f"{split}: {entry.examples:,} examples"
+            if entry.max_tokens is not None:
+                line += f", tokens max {entry.max_tokens:,}, p50 {entry.p50_tokens:,}, p99 {entry.p99_tokens:,}"
             lines.append(line)
-    lines += [f"{v.get('code', '')}: {v.get('message', '')}" for v in violations[:50]]
+    lines += [f"{v.code}: {v.message}" for v in violations[:50]]
     if len(violations) > 50:
         lines.append(f"... and {len(violations) - 50} more (python -m grader check lists all)")
     return {
@@ -55,9 +56,9 @@ def _check_test(check: dict | None, visibility: str) -> dict | None:
 
 def results_json(
     state: SubmissionState,
-    summary: dict | None,
+    summary: Summary | None,
     *,
-    check: dict | None = None,
+    check: CheckReport | None = None,
     max_score: float = DEFAULT_MAX_SCORE,
     visibility: str = "visible",
     leaderboard: bool = True,
@@ -66,26 +67,26 @@ def results_json(
     if visibility not in VISIBILITIES:
         raise ValueError(f"visibility must be one of {VISIBILITIES}, got {visibility!r}")
     graded = state.status == "graded" and summary is not None
-    accuracy = float(summary.get("accuracy", 0.0)) if graded else 0.0
+    accuracy = summary.accuracy if graded else 0.0
     score = round(accuracy * max_score, 4)
     seconds = [s.seconds for s in state.stages.values() if isinstance(s.seconds, (int, float))]
     tests: list[dict] = []
     if graded:
-        output = f"{summary.get('correct')}/{summary.get('n')} hidden problems correct ({_pct(accuracy)})."
+        output = f"{summary.correct}/{summary.n} hidden problems correct ({_pct(accuracy)})."
         tests.append({"name": SCORE_TEST, "score": score, "max_score": float(max_score), "status": "passed",
                       "output": output, "visibility": visibility})  # fmt: skip
         ends = (
-            f"never stopped (hit the token budget): {_pct(summary.get('never_stopped', 0.0))}\n"
-            f"no \\boxed{{}} answer: {_pct(summary.get('no_box', 0.0))}\n"
-            f"mean output length: {summary.get('mean_output_tokens', 0)} tokens\n"
-            + "".join(f"verdict {k}: {v}\n" for k, v in (summary.get("reasons") or {}).items())
+            f"never stopped (hit the token budget): {_pct(summary.never_stopped)}\n"
+            f"no \\boxed{{}} answer: {_pct(summary.no_box)}\n"
+            f"mean output length: {summary.mean_output_tokens} tokens\n"
+            + "".join(f"verdict {k}: {v}\n" for k, v in summary.reasons.items())
         )
         tests.append({"name": "How the outputs ended", "score": 0.0, "max_score": 0.0, "status": "passed",
                       "output": ends.rstrip("\n"), "visibility": visibility})  # fmt: skip
         for name in GROUP_FIELDS:
-            groups = summary.get(f"by_{name}") or {}
+            groups = summary.by(name)
             if len(groups) > 1:
-                text = "\n".join(f"{k}: {e.get('correct')}/{e.get('n')} ({_pct(e.get('accuracy', 0.0))})" for k, e in groups.items())
+                text = "\n".join(f"{k}: {e.correct}/{e.n} ({_pct(e.accuracy)})" for k, e in groups.items())
                 tests.append({"name": f"Accuracy by {name}", "score": 0.0, "max_score": 0.0, "status": "passed",
                               "output": text, "visibility": visibility})  # fmt: skip
         output = f"Accuracy {_pct(accuracy)}: {output}"
@@ -111,13 +112,13 @@ def results_json(
     return result
 
 
-def check_results(check: dict | None, error: str | None = None, *, max_score: float = DEFAULT_MAX_SCORE) -> dict:
+def check_results(check: CheckReport | None, error: str | None = None, *, max_score: float = DEFAULT_MAX_SCORE) -> dict:
     """results.json for a submission that is only checked so far (Gradescope's own run: no GPU there).
 
     Score 0 out of ``max_score`` with check's verdict, so the student learns at once whether the
     submission is valid; the score itself comes from the offline batch (see docs/grading-a-class.md).
     """
-    valid = bool(check and check.get("ok")) and error is None
+    valid = bool(check and check.ok) and error is None
     if error is not None:
         verdict = f"The check could not run: {error}"
     elif valid:
@@ -132,8 +133,8 @@ def check_results(check: dict | None, error: str | None = None, *, max_score: fl
     return {"score": 0.0, "output": verdict, "visibility": "visible", "stdout_visibility": "hidden", "tests": tests}
 
 
-def write_results(paths: SubmissionPaths, state: SubmissionState, summary: dict | None, check: dict | None = None,
-                  **options) -> Path:  # fmt: skip
+def write_results(paths: SubmissionPaths, state: SubmissionState, summary: Summary | None,
+                  check: CheckReport | None = None, **options) -> Path:  # fmt: skip
     """``submissions/<id>/results.json``, atomically (the batch grader calls this after scoring)."""
     write_json_atomic(paths.results, results_json(state, summary, check=check, **options))
     return paths.results

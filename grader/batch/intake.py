@@ -22,7 +22,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from grader.atomic import file_sha256, write_json_atomic
+from grader import records
+from grader.atomic import file_sha256
 from grader.batch.layout import ID_PATTERN
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._@+-]")
@@ -177,7 +178,16 @@ def make_writable(folder: Path) -> None:
                 path.chmod(0o755)
 
 
-def snapshot(source: Source, snapshot_dir: Path, manifest_path: Path, max_bytes: int, max_files: int) -> dict:
+@dataclass(frozen=True)
+class Manifest:
+    """snapshot.json: where a snapshot came from and the digest of every file in it."""
+
+    source: str
+    files: dict[str, str]  # relative path -> sha256 (links: of their target)
+    sha256: str  # of the whole listing
+
+
+def snapshot(source: Source, snapshot_dir: Path, manifest_path: Path, max_bytes: int, max_files: int) -> Manifest:
     """Copy (or unpack) into a fresh ``snapshot_dir``, make it read-only, record its hashes.
 
     The copy is built beside its final place and renamed in: a killed intake leaves no
@@ -201,10 +211,10 @@ def snapshot(source: Source, snapshot_dir: Path, manifest_path: Path, max_bytes:
     make_writable(snapshot_dir)
     shutil.rmtree(snapshot_dir, ignore_errors=True)
     os.replace(tmp, snapshot_dir)
-    record = {
-        "source": str(source.path.resolve()),
-        "files": hashes,
-        "sha256": hashlib.sha256("".join(f"{k}\0{v}\n" for k, v in hashes.items()).encode()).hexdigest(),
-    }
-    write_json_atomic(manifest_path, record)
+    record = Manifest(
+        source=str(source.path.resolve()),
+        files=hashes,
+        sha256=hashlib.sha256("".join(f"{k}\0{v}\n" for k, v in hashes.items()).encode()).hexdigest(),
+    )
+    records.save(manifest_path, record)
     return record

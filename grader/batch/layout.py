@@ -29,12 +29,11 @@ Every file is written atomically (``grader.atomic``); a stage's outputs are comp
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import ClassVar
 
-from grader.atomic import read_json, write_json_atomic
-
+from grader import records
 
 
 @dataclass(frozen=True)
@@ -102,24 +101,40 @@ class StageState:
 
 
 @dataclass
+class Figures:
+    """The numbers a submission's stages found: what grades.csv, ``status`` and the reports show."""
+
+    OMIT_NONE: ClassVar[bool] = True
+    files: int | None = None  # snapshot
+    train_examples: int | None = None  # check
+    val_examples: int | None = None
+    trained_tokens: int | None = None  # check's estimate, then train's count
+    final_train_loss: float | None = None  # train
+    generate_seconds: float | None = None  # evaluate
+    backend: str | None = None
+    accuracy: float | None = None  # score
+    correct: int | None = None
+    total: int | None = None
+    never_stopped: float | None = None
+    no_box: float | None = None
+
+
+@dataclass
 class SubmissionState:
+    """state.json: where one submission's grading stands (written only under the submission's lock)."""
+
     id: str
     status: str = PENDING  # pending | running | one of FINAL
     error: str | None = None  # one line, for failures
     stages: dict[str, StageState] = field(default_factory=lambda: {s: StageState() for s in STAGES})
-    values: dict[str, Any] = field(default_factory=dict)  # accuracy, correct, total, trained_tokens, ...
+    values: Figures = field(default_factory=Figures)
 
     @property
     def final(self) -> bool:
         return self.status in FINAL
 
-    def to_json(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict) -> SubmissionState:
-        stages = {s: StageState(**data.get("stages", {}).get(s, {})) for s in STAGES}
-        return cls(data["id"], data.get("status", PENDING), data.get("error"), stages, data.get("values", {}))
+    def running_stage(self) -> str | None:
+        return next((s for s in STAGES if self.stages[s].state == RUNNING), None)
 
 
 @dataclass(frozen=True)
@@ -151,11 +166,16 @@ class SubmissionPaths:
         return self.logs / f"{stage}.log"
 
     def read_state(self) -> SubmissionState:
-        data = read_json(self.state)
-        return SubmissionState(self.id) if data is None else SubmissionState.from_json(data)
+        """The saved state, or a fresh one before the submission's first stage."""
+        state = records.load_optional(self.state, SubmissionState)
+        if state is None:
+            return SubmissionState(self.id)
+        if set(state.stages) != set(STAGES):
+            raise records.RecordError(f"{self.state}: stages {sorted(state.stages)}, expected {list(STAGES)}")
+        return state
 
     def write_state(self, state: SubmissionState) -> None:
-        write_json_atomic(self.state, state.to_json())
+        records.save(self.state, state)
 
 
 @dataclass(frozen=True)

@@ -74,4 +74,4 @@ def read_policy(path: str | Path | None) -> Policy:
 
 def policy_template() -> str:
     """A documented grading.yaml with every key at its default (docs/grading-a-class.md shows it)."""
-    return yaml_template(Policy, HEADER, column=30)
+    return yaml_template(Policy, HEADER, column=32)

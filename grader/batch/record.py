@@ -6,9 +6,15 @@ import importlib.metadata as md
 import platform
 import socket
 import time
+from dataclasses import dataclass
+from typing import Any
 
-from grader.atomic import read_json, write_json_atomic
+from grader import records
+from grader.batch.intake import Manifest
 from grader.batch.layout import STAGES, SubmissionPaths, SubmissionState
+from grader.batch.policy import Policy
+from grader.evaluation.evaluate import Summary
+from grader.training.train import TrainingRecord
 
 PACKAGES = ("torch", "transformers", "trl", "deepspeed", "accelerate", "datasets")
 
@@ -34,28 +40,51 @@ def host_info() -> dict:
     return info
 
 
+@dataclass(frozen=True)
+class ReproRecord:
+    """record.json: the inputs' digests, the seed, the stack and the times behind one grade."""
+
+    id: str
+    snapshot_sha256: str
+    source: str
+    test_sha256: str
+    base_model: str
+    policy: Policy
+    seed: int
+    train_tokens_sha256: str
+    prompt_format_sha256: str
+    trained_tokens: int
+    world_size: int
+    predictions_sha256: str
+    accuracy: float
+    stage_seconds: dict[str, float | None]
+    stage_attempts: dict[str, int]
+    environment: dict[str, Any]  # host_info()
+    written: str
+
+
 def write_record(batch, paths: SubmissionPaths, state: SubmissionState) -> None:
-    """``submissions/<id>/record.json``, from the files the earlier stages wrote."""
-    manifest = read_json(paths.manifest, {})
-    training = read_json(paths.training_record, {})
-    summary = read_json(paths.summary, {})
-    record = {
-        "id": state.id,
-        "snapshot_sha256": manifest.get("sha256"),
-        "source": manifest.get("source"),
-        "test_sha256": batch.test_sha256,
-        "base_model": batch.base_model,
-        "policy": batch.policy.to_json(),
-        "seed": (training.get("config") or {}).get("seed"),
-        "train_tokens_sha256": training.get("train_tokens_sha256"),
-        "prompt_format_sha256": training.get("prompt_format_sha256"),
-        "trained_tokens": training.get("trained_tokens"),
-        "world_size": training.get("world_size"),
-        "predictions_sha256": summary.get("predictions_sha256"),
-        "accuracy": summary.get("accuracy"),
-        "stage_seconds": {s: state.stages[s].seconds for s in STAGES},
-        "stage_attempts": {s: state.stages[s].attempts for s in STAGES},
-        "environment": host_info(),
-        "written": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-    }
-    write_json_atomic(paths.record, record)
+    """``submissions/<id>/record.json``, from the files the earlier stages wrote (all of them must be there)."""
+    manifest = records.load(paths.manifest, Manifest)
+    training = records.load(paths.training_record, TrainingRecord)
+    summary = records.load(paths.summary, Summary)
+    record = ReproRecord(
+        id=state.id,
+        snapshot_sha256=manifest.sha256,
+        source=manifest.source,
+        test_sha256=batch.test_sha256,
+        base_model=batch.base_model,
+        policy=batch.policy,
+        seed=training.config["seed"],
+        train_tokens_sha256=training.train_tokens_sha256,
+        prompt_format_sha256=training.prompt_format_sha256,
+        trained_tokens=training.trained_tokens,
+        world_size=training.world_size,
+        predictions_sha256=summary.predictions_sha256,
+        accuracy=summary.accuracy,
+        stage_seconds={s: state.stages[s].seconds for s in STAGES},
+        stage_attempts={s: state.stages[s].attempts for s in STAGES},
+        environment=host_info(),
+        written=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    )
+    records.save(paths.record, record)

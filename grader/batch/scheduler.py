@@ -135,7 +135,8 @@ def _event(job: Job, outcome: str, state) -> str:
     stamp = time.strftime("%H:%M:%S")
     took = f"{job.elapsed:.1f} s"
     if outcome == "done":
-        tail = "graded" + (f", accuracy {state.values['accuracy']:.1%}" if state.values.get("accuracy") is not None else "") if state.status == "graded" else "done"
+        accuracy = state.values.accuracy
+        tail = ("graded" + (f", accuracy {accuracy:.1%}" if accuracy is not None else "")) if state.status == "graded" else "done"
         return f"[{stamp}] {job.submission}: {job.stage} {tail} ({took})"
     if outcome == "failed":
         return f"[{stamp}] {job.submission}: {job.stage} -> {state.status}: {state.error} ({took})"

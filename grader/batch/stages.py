@@ -24,12 +24,12 @@ import subprocess
 import sys
 import time
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
-from grader.atomic import read_json, write_json_atomic
-from grader.batch.gradebook import write_final
+from grader import records
+from grader.batch.gradebook import read_check, write_final
 from grader.batch.gradescope import write_results
 from grader.batch.layout import BASELINE_STAGES, RUNNING, STAGE, STAGES, BatchPaths, SubmissionPaths, SubmissionState
 from grader.batch.policy import Policy
@@ -43,22 +43,35 @@ EXIT_BUSY = 75  # another process holds the submission (a stage of it is running
 
 
 @dataclass(frozen=True)
-class Batch:
-    """The batch's fixed inputs, from batch.json."""
+class BatchRecord:
+    """batch.json: the batch's fixed inputs; a later `grade` on the folder must give the same ones."""
 
-    paths: BatchPaths
+    test_sha256: str
     base_model: str
     policy: Policy
     gpus_per_job: int
-    test_sha256: str
+    test_file: str  # where the frozen test.jsonl was copied from
+    created: str
+
+
+@dataclass(frozen=True)
+class Batch:
+    """A batch folder and its fixed inputs (batch.json)."""
+
+    paths: BatchPaths
+    record: BatchRecord
+
+    base_model = property(lambda self: self.record.base_model)
+    policy = property(lambda self: self.record.policy)
+    gpus_per_job = property(lambda self: self.record.gpus_per_job)
+    test_sha256 = property(lambda self: self.record.test_sha256)
 
     @classmethod
     def load(cls, root: str | Path) -> Batch:
         paths = BatchPaths(Path(root).resolve())
-        data = read_json(paths.batch)
-        if data is None:
+        if not paths.batch.is_file():
             raise UserError(f"{paths.root}: not a batch folder (no batch.json; `python -m grader grade` makes one)", exit_code=2)
-        return cls(paths, data["base_model"], Policy(**data["policy"]), int(data["gpus_per_job"]), data["test_sha256"])
+        return cls(paths, records.load(paths.batch, BatchRecord))
 
     def submission(self, submission_id: str) -> SubmissionPaths:
         if submission_id == BASELINE:
@@ -124,11 +137,11 @@ def does(name: str):
 
 @does("check")
 def _check(run: StageRun) -> None:
-    batch, paths, state = run.batch, run.paths, run.state
-    from grader.submission.check import report
+    from grader.submission.check import Budget, report
     from grader.submission.sandbox import Deadline
     from grader.submission.validate import validate_submission
 
+    batch, paths, state = run.batch, run.paths, run.state
     start = time.monotonic()
     validation = validate_submission(
         paths.snapshot,
@@ -138,16 +151,16 @@ def _check(run: StageRun) -> None:
         data_dir=paths.dataset,
     )
     result = report(validation, paths.snapshot, time.monotonic() - start, [], batch.gpus_per_job)
-    estimate = result["trained_tokens"]
-    result["budget"] = {"max_trained_tokens": batch.policy.max_trained_tokens, "over": bool(estimate and estimate > batch.policy.max_trained_tokens)}
-    write_json_atomic(paths.check, result)
-    train = result.get("train") or {}
-    state.values.update(trained_tokens=estimate, train_examples=train.get("examples"), val_examples=(result.get("val") or {}).get("examples"))
+    estimate, limit = result.trained_tokens, batch.policy.max_trained_tokens
+    result = replace(result, budget=Budget(limit, bool(estimate and estimate > limit)))
+    records.save(paths.check, result)
+    figures = state.values
+    figures.trained_tokens, figures.train_examples, figures.val_examples = estimate, result.train.examples, result.val.examples
     if not validation.ok:
         first = validation.violations[0]
         more = len(validation.violations) - 1
         raise StageFailure("invalid", f"{first.code}: {first.message}" + (f" (+{more} more in check.json)" if more else ""))
-    if result["budget"]["over"]:
+    if result.budget.over:
         raise StageFailure(
             "over_budget",
             f"the config would train {estimate:,} tokens; the compute budget is {batch.policy.max_trained_tokens:,} "
@@ -196,11 +209,13 @@ def _train(run: StageRun) -> None:
     proc = subprocess.run(command, cwd=paths.root, env=env, stdin=subprocess.DEVNULL, preexec_fn=die_with_parent)
     if proc.returncode != 0:
         raise StageFailure("train_failed", _train_error(paths.log("train")))
-    record = read_json(paths.model / "training_record.json")
+    from grader.training.train import read_record
+
+    record = read_record(paths.model)
     if record is None:
         raise StageFailure("train_failed", "training ended without a checkpoint")
-    write_json_atomic(paths.training_record, record)
-    state.values.update(final_train_loss=record.get("final_train_loss"), trained_tokens=record.get("trained_tokens"))
+    records.save(paths.training_record, record)
+    state.values.final_train_loss, state.values.trained_tokens = record.final_train_loss, record.trained_tokens
 
 
 def _items(batch: Batch):
@@ -227,7 +242,7 @@ def _evaluate(run: StageRun) -> None:
     model = Path(batch.base_model) if baseline else paths.model
     format_dir = _baseline_format(batch, paths) if baseline else None
     meta = generate_answers(model, _items(batch), paths.root, batch.policy.max_new_tokens, format_dir=format_dir)
-    state.values.update(generate_seconds=meta["generate_seconds"], backend=meta["backend"])
+    state.values.generate_seconds, state.values.backend = meta.generate_seconds, meta.backend
 
 
 @does("score")
@@ -236,13 +251,11 @@ def _score(run: StageRun) -> None:
 
     batch, paths, state = run.batch, run.paths, run.state
     summary = score_answers(_items(batch), batch.paths.test, paths.root)
-    state.values.update(
-        accuracy=summary["accuracy"], correct=summary["correct"], total=summary["n"],
-        never_stopped=summary["never_stopped"], no_box=summary["no_box"],
-    )  # fmt: skip
+    state.values = replace(state.values, accuracy=summary.accuracy, correct=summary.correct, total=summary.n,
+                           never_stopped=summary.never_stopped, no_box=summary.no_box)  # fmt: skip
     state.status = "graded"  # the last stage: what results.json and record.json describe
     if paths.root != batch.paths.baseline:
-        write_results(paths, state, summary, read_json(paths.check), max_score=batch.policy.max_score)
+        write_results(paths, state, summary, read_check(paths), max_score=batch.policy.max_score)
         write_record(batch, paths, state)
 
 

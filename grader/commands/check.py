@@ -10,6 +10,7 @@ import json
 import os
 import sys
 
+from grader import records
 from grader.commands.args import positive_float, positive_int
 from grader.submission.check import DEFAULT_TIMEOUT, check, human
 
@@ -43,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     result = check(args.dir, base_model=args.base_model, test=args.test, timeout=args.timeout, save=args.save,
                    world_size=args.world_size)  # fmt: skip
     try:
-        print(json.dumps(result) if args.json else human(result), flush=True)
+        print(json.dumps(records.to_json(result)) if args.json else human(result), flush=True)
     except BrokenPipeError:  # `check | head`: the reader left; the verdict stands in the exit code
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    return 0 if result["ok"] else 1
+    return 0 if result.ok else 1

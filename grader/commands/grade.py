@@ -56,7 +56,7 @@ def _print_states(batch: Batch, states, as_json: bool, rows: list[dict] | None =
         print(json.dumps({
             "dir": str(batch.paths.root),
             "counts": counts(states),
-            "baseline_accuracy": baseline.values.get("accuracy") if baseline else None,
+            "baseline_accuracy": baseline.values.accuracy if baseline else None,
             "submissions": rows if rows is not None else [grade_row(s) for s in states],
         }))  # fmt: skip
     else:
@@ -91,7 +91,7 @@ def add_status_arguments(p: argparse.ArgumentParser) -> None:
 
 def run_status(args: argparse.Namespace) -> int:
     status = api.status(args.dir)
-    rows = [{**grade_row(s), "queued": s.id in status.queued, "stage": status.running_stage(s)} for s in status.states]
+    rows = [{**grade_row(s), "queued": s.id in status.queued, "stage": s.running_stage()} for s in status.states]
     _print_states(status.batch, status.states, args.json, rows)
     if status.queued and not args.json:
         print(f"Slurm: {len(status.queued)} task(s) queued or running")

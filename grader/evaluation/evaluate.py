@@ -20,17 +20,18 @@ import os
 import sys
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import ClassVar, Iterator, Sequence
 
+from grader import records
 from grader.answers import Verdict, grade_many
 from grader.atomic import file_sha256, write_text_atomic
 from grader.errors import UserError
 from grader.evaluation.generate import Generation, default_batch_size, generate, resolve_backend
 from grader.jsonl import DataError, iter_jsonl
 from grader.submission.prompts import FORMAT_NAME, PromptFormat, encode_prompts, read_format
-from grader.training.train import RECORD_NAME
+from grader.training.train import RECORD_NAME, read_record
 
 # Training examples are at most 2048 tokens of prompt + solution + EOS, so a model that learned
 # to stop writes solutions well inside 1024 new tokens; an output that does not stop costs the
@@ -41,6 +42,64 @@ PREDICTIONS_NAME = "predictions.jsonl"
 SUMMARY_NAME = "summary.json"
 GENERATIONS_NAME = "generations.jsonl"
 GENERATION_META_NAME = "generation.json"
+
+
+@dataclass(frozen=True)
+class GroupScore:
+    n: int
+    correct: int
+    accuracy: float
+
+
+@dataclass(frozen=True)
+class GenerationMeta:
+    """generation.json beside generations.jsonl: the run's settings and speed (written last, it vouches for the file)."""
+
+    model: str
+    backend: str
+    max_new_tokens: int
+    batch_size: int | None  # None: vLLM batches itself
+    prompt_format_sha256: str
+    generate_seconds: float  # loading the model included
+    problems_per_second: float
+    output_tokens_per_second: float
+
+
+@dataclass(frozen=True)
+class Summary:
+    """summary.json: the scores of one evaluation (always beside the predictions.jsonl it describes)."""
+
+    OMIT_NONE: ClassVar[bool] = True
+    model: str
+    data_file: str
+    data_sha256: str
+    limit: int | None
+    backend: str
+    max_new_tokens: int
+    batch_size: int | None
+    prompt_format_sha256: str
+    n: int
+    correct: int
+    accuracy: float
+    mean_output_tokens: float
+    never_stopped: float  # share of outputs that hit the token budget
+    no_box: float  # share without a \boxed{}
+    reasons: dict[str, int]  # verdict reason -> outputs
+    predictions_sha256: str
+    generate_seconds: float
+    problems_per_second: float
+    output_tokens_per_second: float
+    by_source: dict[str, GroupScore] | None = None  # only for the groups the problem set has
+    by_subject: dict[str, GroupScore] | None = None
+    by_level: dict[str, GroupScore] | None = None
+
+    def by(self, field: str) -> dict[str, GroupScore]:
+        """Accuracy per value of ``field`` (one of GROUP_FIELDS); empty when the set has no such field."""
+        return getattr(self, f"by_{field}") or {}
+
+
+def read_summary(out: str | os.PathLike[str]) -> Summary:
+    return records.load(Path(out) / SUMMARY_NAME, Summary)
 
 
 @dataclass(frozen=True)
@@ -99,14 +158,9 @@ def checkpoint_prompts(
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise UserError(f"{model_dir}: cannot load the tokenizer: {first}") from None
     fmt = read_format(format_dir or model_dir, vocab_size=len(tokenizer), eos_id=tokenizer.eos_token_id)
-    record = Path(model_dir) / RECORD_NAME
-    if format_dir is None and record.is_file():
-        try:
-            recorded = json.loads(record.read_text(encoding="utf-8")).get("prompt_format_sha256")
-        except ValueError:
-            raise UserError(f"{record}: malformed") from None
-        if recorded != fmt.sha256:
-            raise UserError(f"{model_dir}: {FORMAT_NAME} does not match the format recorded in {RECORD_NAME}")
+    record = read_record(model_dir) if format_dir is None else None
+    if record is not None and record.prompt_format_sha256 != fmt.sha256:
+        raise UserError(f"{model_dir}: {FORMAT_NAME} does not match the format recorded in {RECORD_NAME}")
     return fmt, encode_prompts(tokenizer, fmt, problems)
 
 
@@ -121,30 +175,57 @@ def _share(count: int, total: int) -> float:
     return round(count / total, 6) if total else 0.0
 
 
-def _by_group(items: Sequence[Item], verdicts: Sequence[Verdict], field: str) -> dict[str, dict]:
+def _by_group(items: Sequence[Item], verdicts: Sequence[Verdict], field: str) -> dict[str, GroupScore]:
     """Accuracy per value of ``field``; items without it count under "(none)"."""
     counts: dict[str, list[int]] = {}
     for item, verdict in zip(items, verdicts):
         entry = counts.setdefault(str(item.groups.get(field, "(none)")), [0, 0])
         entry[0] += 1
         entry[1] += verdict.correct
-    return {key: {"n": n, "correct": c, "accuracy": _share(c, n)} for key, (n, c) in sorted(counts.items())}
+    return {key: GroupScore(n, c, _share(c, n)) for key, (n, c) in sorted(counts.items())}
 
 
-def item_row(item: Item, prompt: str, result: Generation, verdict: Verdict) -> dict:
+@dataclass(frozen=True)
+class Prediction:
     """One line of predictions.jsonl: nothing here depends on time, so reruns are byte-identical."""
-    return {
-        "id": item.id,
+
+    OMIT_NONE: ClassVar[bool] = True
+    id: str
+    source: str | int | None = None  # the problem's groups, when the set has them
+    subject: str | int | None = None
+    level: str | int | None = None
+    prompt: str = ""
+    output: str = ""
+    answer: str = ""
+    extracted: str | None = None  # the last \boxed{} (None: there was none)
+    correct: bool = False
+    reason: str = ""
+    generated_tokens: int = 0
+    stopped: bool = False
+
+
+def read_predictions(path: str | os.PathLike[str]) -> Iterator[Prediction]:
+    """predictions.jsonl, one row at a time, each checked against ``Prediction``."""
+    try:
+        for line, row in iter_jsonl(path):
+            yield records.parse(Prediction, row, f"{path} line {line}")
+    except DataError as exc:
+        raise UserError(str(exc)) from None
+
+
+def item_row(item: Item, prompt: str, result: Generation, verdict: Verdict) -> Prediction:
+    return Prediction(
+        id=item.id,
         **item.groups,
-        "prompt": prompt,
-        "output": result.text,
-        "answer": item.answer,
-        "extracted": verdict.extracted,
-        "correct": verdict.correct,
-        "reason": verdict.reason,
-        "generated_tokens": result.num_tokens,
-        "stopped": result.stopped,
-    }
+        prompt=prompt,
+        output=result.text,
+        answer=item.answer,
+        extracted=verdict.extracted,
+        correct=verdict.correct,
+        reason=verdict.reason,
+        generated_tokens=result.num_tokens,
+        stopped=result.stopped,
+    )
 
 
 def summarize(items: Sequence[Item], results: Sequence[Generation], verdicts: Sequence[Verdict]) -> dict:
@@ -179,7 +260,7 @@ def generate_answers(
     batch_size: int | None = None,
     backend: str = "auto",
     format_dir: str | os.PathLike[str] | None = None,
-) -> dict:
+) -> GenerationMeta:
     """Generate for every item; write ``generations.jsonl`` and ``generation.json`` (the run's settings)."""
     model_dir = Path(model_dir).resolve()
     _check_model_dir(model_dir)
@@ -200,26 +281,26 @@ def generate_answers(
         for i, r in zip(items, results)
     ]
     tokens = sum(r.num_tokens for r in results)
-    meta = {
-        "model": str(model_dir),
-        "backend": name,
-        "max_new_tokens": max_new_tokens,
-        "batch_size": batch_size,
-        "prompt_format_sha256": fmt.sha256,
-        "generate_seconds": round(seconds, 3),  # loading the model included
-        "problems_per_second": round(len(items) / seconds, 3),
-        "output_tokens_per_second": round(tokens / seconds, 1),
-    }
+    meta = GenerationMeta(
+        model=str(model_dir),
+        backend=name,
+        max_new_tokens=max_new_tokens,
+        batch_size=batch_size,
+        prompt_format_sha256=fmt.sha256,
+        generate_seconds=round(seconds, 3),
+        problems_per_second=round(len(items) / seconds, 3),
+        output_tokens_per_second=round(tokens / seconds, 1),
+    )
     out.mkdir(parents=True, exist_ok=True)
     (out / GENERATION_META_NAME).unlink(missing_ok=True)  # the meta, written last, vouches for the file beside it
     write_text_atomic(out / GENERATIONS_NAME, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
-    write_text_atomic(out / GENERATION_META_NAME, json.dumps(meta, indent=2) + "\n")
+    records.save(out / GENERATION_META_NAME, meta)
     return meta
 
 
-def read_generations(out: Path, items: Sequence[Item]) -> tuple[list[str], list[Generation], dict]:
+def read_generations(out: Path, items: Sequence[Item]) -> tuple[list[str], list[Generation], GenerationMeta]:
     """The prompts and outputs ``generate_answers`` wrote, in the items' order, and its settings."""
-    meta = json.loads((out / GENERATION_META_NAME).read_text(encoding="utf-8"))
+    meta = records.load(out / GENERATION_META_NAME, GenerationMeta)
     rows = {row["id"]: row for _, row in iter_jsonl(out / GENERATIONS_NAME)}
     missing = [i.id for i in items if i.id not in rows]
     if missing or len(rows) != len(items):
@@ -229,26 +310,24 @@ def read_generations(out: Path, items: Sequence[Item]) -> tuple[list[str], list[
     return [r["prompt"] for r in ordered], results, meta
 
 
-def score_answers(items: Sequence[Item], data_file: Path, out: Path, limit: int | None = None) -> dict:
+def score_answers(items: Sequence[Item], data_file: Path, out: Path, limit: int | None = None) -> Summary:
     """Grade ``generations.jsonl``; write ``predictions.jsonl`` + ``summary.json``; return the summary."""
     prompts, results, meta = read_generations(out, items)
     verdicts = grade_many([(r.text, item.answer) for r, item in zip(results, items)], progress=True)
     rows = [item_row(i, p, r, v) for i, p, r, v in zip(items, prompts, results, verdicts)]
-    predictions = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
-    summary = {
-        "model": meta["model"],
-        "data_file": str(data_file.resolve()),
-        "data_sha256": file_sha256(data_file),
-        "limit": limit,
-        **{k: meta[k] for k in ("backend", "max_new_tokens", "batch_size", "prompt_format_sha256")},
+    predictions = "".join(json.dumps(records.to_json(row), ensure_ascii=False) + "\n" for row in rows)
+    summary = Summary(
+        data_file=str(data_file.resolve()),
+        data_sha256=file_sha256(data_file),
+        limit=limit,
+        predictions_sha256=hashlib.sha256(predictions.encode("utf-8")).hexdigest(),
+        **asdict(meta),
         **summarize(items, results, verdicts),
-        "predictions_sha256": hashlib.sha256(predictions.encode("utf-8")).hexdigest(),
-        **{k: meta[k] for k in ("generate_seconds", "problems_per_second", "output_tokens_per_second")},
-    }
+    )
     # The old summary goes first and the new one comes last: a summary always describes the predictions beside it.
     (out / SUMMARY_NAME).unlink(missing_ok=True)
     write_text_atomic(out / PREDICTIONS_NAME, predictions)
-    write_text_atomic(out / SUMMARY_NAME, json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+    records.save(out / SUMMARY_NAME, summary)
     return summary
 
 
@@ -261,7 +340,7 @@ def evaluate(
     backend: str = "auto",
     limit: int | None = None,
     format_dir: str | os.PathLike[str] | None = None,
-) -> dict:
+) -> Summary:
     """Generate, grade, write ``predictions.jsonl`` + ``summary.json`` in ``out_dir``; return the summary."""
     model_dir, data_file = Path(model_dir).resolve(), Path(data_file)
     _check_model_dir(model_dir)
@@ -271,21 +350,21 @@ def evaluate(
     return score_answers(items, data_file, out, limit)
 
 
-def format_table(summary: dict) -> str:
+def format_table(summary: Summary) -> str:
     """The few numbers a student looks at, one per line, then accuracy per group."""
 
     def pct(x: float) -> str:
         return f"{100 * x:.1f}%"
 
     lines = [
-        f"{'accuracy':<16}{summary['correct']}/{summary['n']} = {pct(summary['accuracy'])}",
-        f"{'never stopped':<16}{pct(summary['never_stopped'])}",
-        f"{'no box':<16}{pct(summary['no_box'])}",
-        f"{'mean output':<16}{summary['mean_output_tokens']:.1f} tokens",
-        f"{'backend':<16}{summary['backend']}, {summary['generate_seconds']:.1f} s with loading"
-        f" ({summary['problems_per_second']} problems/s, {summary['output_tokens_per_second']} output tokens/s)",
+        f"{'accuracy':<16}{summary.correct}/{summary.n} = {pct(summary.accuracy)}",
+        f"{'never stopped':<16}{pct(summary.never_stopped)}",
+        f"{'no box':<16}{pct(summary.no_box)}",
+        f"{'mean output':<16}{summary.mean_output_tokens:.1f} tokens",
+        f"{'backend':<16}{summary.backend}, {summary.generate_seconds:.1f} s with loading"
+        f" ({summary.problems_per_second} problems/s, {summary.output_tokens_per_second} output tokens/s)",
     ]
     for field in GROUP_FIELDS:
-        for key, entry in summary.get(f"by_{field}", {}).items():
-            lines.append(f"  {field} {key:<20} {entry['correct']:>5}/{entry['n']:<5} {pct(entry['accuracy']):>6}")
+        for key, entry in summary.by(field).items():
+            lines.append(f"  {field} {key:<20} {entry.correct:>5}/{entry.n:<5} {pct(entry.accuracy):>6}")
     return "\n".join(lines)

@@ -188,7 +188,7 @@ def _compute_table(batch: BatchView) -> Table | None:
         return None
     rows = []
     for s in started:
-        summary = s.summary or {}
+        summary = s.summary
         stage_times = [t for t in (s.number("evaluate_seconds"), s.number("score_seconds")) if t is not None]
         evaluate = sum(stage_times) if stage_times else None
         tokens, train = s.number("trained_tokens"), s.number("train_seconds")
@@ -197,8 +197,8 @@ def _compute_table(batch: BatchView) -> Table | None:
             num_cell(tokens, count(tokens), s.row.get("trained_tokens", "")),
             num_cell(train, seconds(train), s.row.get("train_seconds", "")),
             num_cell(evaluate, seconds(evaluate)),
-            pct_cell(summary.get("never_stopped")), pct_cell(summary.get("no_box")),
-            num_cell(summary.get("mean_output_tokens"), number(summary.get("mean_output_tokens"), 4)),
+            pct_cell(summary and summary.never_stopped), pct_cell(summary and summary.no_box),
+            num_cell(summary and summary.mean_output_tokens, number(summary and summary.mean_output_tokens, 4)),
         ])  # fmt: skip
     return table(["submission", "status", "trained tokens", "train time", "evaluation time", "never stopped", "no box",
                   "mean output tokens"], rows, table_id="compute", numeric_columns=[2, 3, 4, 5, 6, 7],
@@ -210,10 +210,9 @@ def _subtitle(batch: BatchView) -> str:
     parts = [f"{len(batch.submissions)} submission{'s' if len(batch.submissions) != 1 else ''}"]
     if batch.test:
         parts.append(f"{len(batch.test)} hidden problems")
-    if isinstance(meta.get("test_sha256"), str):
-        parts.append(f"test set sha256 {meta['test_sha256'][:12]}")
-    if meta.get("base_model"):
-        parts.append(f"base model {meta['base_model']}")
+    if meta is not None:
+        parts.append(f"test set sha256 {meta.test_sha256[:12]}")
+        parts.append(f"base model {meta.base_model}")
     return " · ".join(parts)
 
 

@@ -16,17 +16,19 @@ from typing import Mapping
 
 from grader.answers import REASONS
 from grader.batch.layout import FINAL
-from grader.evaluation.evaluate import GROUP_FIELDS, read_items
 from grader.errors import UserError
-from grader.jsonl import DataError
+from grader.evaluation.evaluate import GROUP_FIELDS, PREDICTIONS_NAME, Prediction, Summary, read_items, read_summary
 from grader.report import plots
-from grader.report.load import BatchView, SubmissionView, iter_predictions, read_json_file
+from grader.report.load import BatchView, SubmissionView, iter_predictions
 from grader.report.page import (
     Breakdown, Card, Cell, Plot, Table, card, count, count_cell, is_number, num_cell, number, pct, pct_cell, plot, render,
     shorten, table, text_cell, write_page,
 )  # fmt: skip
 from grader.report.stats import ClassStats, baseline_by_group, median
+from grader.submission.check import CheckReport
 from grader.submission.config import FIELDS
+from grader.submission.validate import SplitStats
+from grader.training.train import TrainingRecord, read_record
 
 SHOW_PROBLEMS = ("none", "wrong", "all")
 MAX_EXAMPLES = 1000  # worked examples on one page; predictions.jsonl has every one
@@ -56,10 +58,10 @@ class FeedbackInput:
     subtitle: str
     status: str | None = None  # a FINAL status for batch submissions, None for `evaluate`
     error: str | None = None
-    check: dict | None = None  # check.json (violations and per-split stats)
-    data_stats: dict | None = None  # {"train": {...}, "val": {...}}: examples and token percentiles
-    training: dict | None = None  # training_record.json
-    summary: dict | None = None  # summary.json
+    check: CheckReport | None = None  # check.json (violations and per-split stats)
+    data_stats: dict[str, SplitStats] | None = None  # train / val: examples and token percentiles
+    training: TrainingRecord | None = None  # training_record.json
+    summary: Summary | None = None  # summary.json
     predictions: Path | None = None  # predictions.jsonl, read only when examples are shown
     problems: Mapping[str, str] = field(default_factory=dict)  # problem text by id (for the examples)
     show: str = "none"
@@ -90,20 +92,19 @@ def _headline(data: FeedbackInput, context: ClassContext | None) -> list[Card]:
         meaning = FINAL.get(data.status, "")
         items.append(card("status", data.status.replace("_", " "), meaning, card_id="status", raw=data.status, tone=tone))
     if summary:
-        accuracy, never, no_box = summary.get("accuracy"), summary.get("never_stopped"), summary.get("no_box")
+        accuracy, never, no_box = summary.accuracy, summary.never_stopped, summary.no_box
         acc_note = _vs(context.median_accuracy) if context else ""
         if context and context.baseline_accuracy is not None:
             acc_note += f" · base model {pct(context.baseline_accuracy)}"
-        budget = summary.get("max_new_tokens")
+        budget = summary.max_new_tokens
         items += [
             card("accuracy", pct(accuracy), acc_note.strip(" ·"), card_id="accuracy", raw=accuracy),
-            card("correct", f"{count(summary.get('correct'))} / {count(summary.get('n'))}", card_id="correct",
-                 raw=summary.get("correct")),
+            card("correct", f"{count(summary.correct)} / {count(summary.n)}", card_id="correct", raw=summary.correct),
             card("never stopped", pct(never), _vs(context.median_never_stopped) if context else "",
-                 card_id="never-stopped", raw=never, tone="bad" if (never or 0) > 0.1 else ""),
+                 card_id="never-stopped", raw=never, tone="bad" if never > 0.1 else ""),
             card("no box", pct(no_box), _vs(context.median_no_box) if context else "",
-                 card_id="no-box", raw=no_box, tone="bad" if (no_box or 0) > 0.1 else ""),
-            card("mean output", f"{number(summary.get('mean_output_tokens'), 4)} tokens",
+                 card_id="no-box", raw=no_box, tone="bad" if no_box > 0.1 else ""),
+            card("mean output", f"{number(summary.mean_output_tokens, 4)} tokens",
                  f"budget {budget}" if budget else "", card_id="mean-output"),
         ]  # fmt: skip
     return items
@@ -123,9 +124,8 @@ def _not_graded(data: FeedbackInput) -> NotGraded | None:
     """The student's own files only: the error line and check's violations."""
     if data.status in (None, "graded"):
         return None
-    violations = (data.check or {}).get("violations") or []
-    rows = [[text_cell(v.get("code", "")), text_cell(shorten(v.get("message", ""), 500))]
-            for v in violations[:MAX_VIOLATIONS]]  # fmt: skip
+    violations = data.check.violations if data.check else []
+    rows = [[text_cell(v.code), text_cell(shorten(v.message, 500))] for v in violations[:MAX_VIOLATIONS]]
     return NotGraded(
         FINAL.get(data.status, data.status),
         data.error or None,
@@ -135,17 +135,16 @@ def _not_graded(data: FeedbackInput) -> NotGraded | None:
 
 
 def _breakdowns(data: FeedbackInput, context: ClassContext | None) -> list[Breakdown]:
-    summary = data.summary or {}
     parts = []
     for name in GROUP_FIELDS:
-        mine = summary.get(f"by_{name}")
+        mine = data.summary.by(name) if data.summary else {}
         if not mine:
             continue
         medians = (context.group_medians.get(name) if context else None) or {}
         base = (context.baseline_groups.get(name) if context else None) or {}
         labels = sorted(mine, key=lambda k: (len(k), k) if k.isdigit() else (0, k))
         rows = [
-            [text_cell(k), count_cell(mine[k].get("n")), count_cell(mine[k].get("correct")), pct_cell(mine[k].get("accuracy")),
+            [text_cell(k), count_cell(mine[k].n), count_cell(mine[k].correct), pct_cell(mine[k].accuracy),
              pct_cell(medians.get(k)), pct_cell(base.get(k))]
             for k in labels
         ]
@@ -154,18 +153,18 @@ def _breakdowns(data: FeedbackInput, context: ClassContext | None) -> list[Break
             rows, columns = [r[:4] for r in rows], columns[:4]
         figure = None
         if 1 < len(labels) <= 25:
-            accuracies = {k: mine[k].get("accuracy", 0.0) for k in labels}
+            accuracies = {k: mine[k].accuracy for k in labels}
             figure = plot(plots.group_bars(name, accuracies, medians, base), f"bars-{name}")
         parts.append(Breakdown(name, figure, table(columns, rows, table_id=f"by-{name}",
                                                    numeric_columns=range(1, len(columns)))))  # fmt: skip
     return parts
 
 
-def loss_points(log_history: list) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
-    """(step, loss) and (step, eval_loss) from the HF trainer's state.log_history."""
+def loss_points(log_history: list[dict]) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
+    """(step, loss) and (step, eval_loss) from the HF trainer's state.log_history (its entries vary by kind)."""
     train, validation = [], []
-    for entry in log_history if isinstance(log_history, list) else []:
-        if not isinstance(entry, dict) or not is_number(entry.get("step")):
+    for entry in log_history:
+        if not is_number(entry.get("step")):
             continue
         if is_number(entry.get("loss")):
             train.append((entry["step"], entry["loss"]))
@@ -209,17 +208,18 @@ class Training:
 
 def _training(data: FeedbackInput) -> Training | None:
     record = data.training
-    stats = data.data_stats or (record or {}).get("stats") or (data.check or {})
+    stats = data.data_stats or (record.stats if record else None) or (
+        {"train": data.check.train, "val": data.check.val} if data.check else {})
     facts, loss, settings = None, None, None
     if record:
-        history = record.get("log_history") or []
+        history = record.log_history
         train, validation = loss_points(history)
-        end = next((e for e in reversed(history) if isinstance(e, dict) and "train_runtime" in e), {})
+        end = next((e for e in reversed(history) if "train_runtime" in e), {})
         last_eval = validation[-1] if validation else (None, None)
-        runtime, epochs, world = end.get("train_runtime"), end.get("epoch"), record.get("world_size")
+        runtime, epochs, world = end.get("train_runtime"), end.get("epoch"), record.world_size
         facts = [
-            card("final training loss", number(record.get("final_train_loss"), 4), card_id="final-train-loss",
-                 raw=record.get("final_train_loss")),
+            card("final training loss", number(record.final_train_loss, 4), card_id="final-train-loss",
+                 raw=record.final_train_loss),
             card("last validation loss", number(last_eval[1], 4), f"step {last_eval[0]}" if validation else "",
                  card_id="last-eval-loss", raw=last_eval[1]),
             card("steps", count(end.get("step") or (train[-1][0] if train else None)),
@@ -228,14 +228,14 @@ def _training(data: FeedbackInput) -> Training | None:
                  f"{world} process(es)" if world else ""),
         ]  # fmt: skip
         loss = plot(plots.loss_curves(train, validation), "loss-curves") if train or validation else None
-        settings = _settings(record.get("config") or {})
+        settings = _settings(record.config)
     split_rows = []
     for split in ("train", "val"):
-        entry = stats.get(split) if isinstance(stats, dict) else None
-        if isinstance(entry, dict) and entry.get("examples") is not None:
+        entry = stats.get(split)
+        if entry is not None and entry.examples is not None:
             split_rows.append([
                 text_cell({"train": "training", "val": "validation"}[split]),
-                *(count_cell(entry.get(k)) for k in ("examples", "total_tokens", "p50_tokens", "p99_tokens", "max_tokens")),
+                *(count_cell(getattr(entry, k)) for k in ("examples", "total_tokens", "p50_tokens", "p99_tokens", "max_tokens")),
             ])  # fmt: skip
     split_table = table(["split", "examples", "total tokens", "median", "99th percentile", "longest"], split_rows,
                         table_id="data-stats", sortable=False, numeric_columns=[1, 2, 3, 4, 5])  # fmt: skip
@@ -245,7 +245,7 @@ def _training(data: FeedbackInput) -> Training | None:
 
 
 def _reasons_table(data: FeedbackInput) -> Table | None:
-    reasons = (data.summary or {}).get("reasons") or {}
+    reasons = data.summary.reasons if data.summary else {}
     if not reasons:
         return None
     total = sum(reasons.values()) or 1
@@ -275,27 +275,23 @@ class Example:
     stopped: str
 
 
-def _example(row: dict, problem: str | None) -> Example:
-    correct = bool(row.get("correct"))
-    reason = str(row.get("reason", ""))
-    output = str(row.get("output", ""))
+def _example(row: Prediction, problem: str | None) -> Example:
+    output, extracted = row.output, row.extracted
     cut = f"\n… ({len(output) - MAX_OUTPUT_CHARS:,} more characters)" if len(output) > MAX_OUTPUT_CHARS else ""
-    extracted = row.get("extracted")
-    answer = str(row.get("answer", ""))
     return Example(
-        id=str(row.get("id", "")),
-        correct=correct,
-        verdict="correct" if correct else reason.replace("_", " "),
-        reason=reason,
-        meaning=REASONS.get(reason, ""),
-        extracted=None if extracted is None else str(extracted),
-        extracted_short="" if extracted is None else shorten(str(extracted), 60),
-        answer=answer,
-        answer_short=shorten(answer, 60),
-        problem=str(problem if problem is not None else row.get("prompt", "")),
+        id=row.id,
+        correct=row.correct,
+        verdict="correct" if row.correct else row.reason.replace("_", " "),
+        reason=row.reason,
+        meaning=REASONS.get(row.reason, ""),
+        extracted=extracted,
+        extracted_short="" if extracted is None else shorten(extracted, 60),
+        answer=row.answer,
+        answer_short=shorten(row.answer, 60),
+        problem=problem if problem is not None else row.prompt,
         output=output[:MAX_OUTPUT_CHARS] + cut,
-        tokens=count(row.get("generated_tokens")),
-        stopped="stopped" if row.get("stopped") else "never stopped (hit the token budget)",
+        tokens=count(row.generated_tokens),
+        stopped="stopped" if row.stopped else "never stopped (hit the token budget)",
     )
 
 
@@ -322,10 +318,10 @@ def _examples(data: FeedbackInput) -> Examples | None:
     try:
         for row in iter_predictions(data.predictions):
             total += 1
-            wrong += not row.get("correct")
-            if (data.show == "all" or not row.get("correct")) and len(shown) < MAX_EXAMPLES:
-                shown.append(_example(row, data.problems.get(str(row.get("id")))))
-    except DataError as exc:
+            wrong += not row.correct
+            if (data.show == "all" or not row.correct) and len(shown) < MAX_EXAMPLES:
+                shown.append(_example(row, data.problems.get(row.id)))
+    except UserError as exc:
         return Examples(data.show, what, [], 0, 0, error=str(exc))
     return Examples(data.show, what, shown, total, wrong)
 
@@ -351,12 +347,12 @@ def submission_feedback(batch: BatchView, submission: SubmissionView, show: str,
     n_graded = len([s for s in batch.submissions if s.status == "graded"])
     return FeedbackInput(
         title=f"Feedback: {submission.id}",
-        subtitle=f"hidden test set of {len(batch.test) or (submission.summary or {}).get('n', '?')} problems"
+        subtitle=f"hidden test set of {len(batch.test) or (submission.summary.n if submission.summary else '?')} problems"
         + (f" · compared with the {n_graded} graded submissions of the class" if n_graded else ""),
         status=submission.status,
         error=submission.row.get("error") or submission.state.error,
         check=submission.check,
-        data_stats={k: v for k, v in (submission.check or {}).items() if k in ("train", "val")} or None,
+        data_stats={"train": submission.check.train, "val": submission.check.val} if submission.check else None,
         training=submission.training,
         summary=submission.summary if graded else None,
         predictions=submission.paths.predictions if graded and show != "none" else None,
@@ -382,22 +378,18 @@ def write_batch_feedback(batch: BatchView, stats: ClassStats, out_dir: Path, sho
 def write_run_feedback(out_dir: str | Path, model_dir: str | Path, data_file: str | Path) -> Path:
     """`evaluate`'s page (OUT/report.html): the student's own run, every example shown, no class."""
     out_dir, model_dir = Path(out_dir), Path(model_dir)
-    warnings: list[str] = []
-    summary = read_json_file(out_dir / "summary.json", warnings)
-    if not isinstance(summary, dict):
-        raise UserError(f"{out_dir}: no summary.json to report on")
+    summary = read_summary(out_dir)
     try:
         problems = {item.id: item.problem for item in read_items(data_file)}
     except UserError:
         problems = {}  # the prompt stands in for the problem text
-    training = read_json_file(model_dir / "training_record.json", warnings)
     data = FeedbackInput(
         title=f"Evaluation: {model_dir.name}",
-        subtitle=f"{model_dir} on {Path(data_file).name} ({summary.get('n')} problems, max {summary.get('max_new_tokens')} new tokens, "
-        f"{summary.get('backend')})",
-        training=training if isinstance(training, dict) else None,
+        subtitle=f"{model_dir} on {Path(data_file).name} ({summary.n} problems, max {summary.max_new_tokens} new tokens, "
+        f"{summary.backend})",
+        training=read_record(model_dir),
         summary=summary,
-        predictions=out_dir / "predictions.jsonl",
+        predictions=out_dir / PREDICTIONS_NAME,
         problems=problems,
         show="all",
         hidden=False,

@@ -10,15 +10,22 @@ atomically, so this means someone edited the folder by hand).
 from __future__ import annotations
 
 import csv
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, TypeVar
 
-from grader.batch.layout import GRADE_COLUMNS, STAGES, BatchPaths, SubmissionPaths, SubmissionState
+from grader import records
+from grader.batch.gradebook import grade_row
+from grader.batch.layout import BatchPaths, SubmissionPaths, SubmissionState
+from grader.batch.stages import BatchRecord
 from grader.errors import UserError
-from grader.evaluation.evaluate import GROUP_FIELDS, Item, read_items
-from grader.jsonl import DataError, iter_jsonl
+from grader.evaluation.evaluate import (
+    GROUP_FIELDS, PREDICTIONS_NAME, SUMMARY_NAME, Item, Prediction, Summary, read_items, read_predictions,
+)  # fmt: skip
+from grader.submission.check import CheckReport
+from grader.training.train import TrainingRecord
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -37,9 +44,9 @@ class SubmissionView:
     paths: SubmissionPaths
     state: SubmissionState
     row: dict[str, str]  # the grades.csv row (or the same columns built from state.json)
-    check: dict | None = None
-    training: dict | None = None
-    summary: dict | None = None
+    check: CheckReport | None = None
+    training: TrainingRecord | None = None
+    summary: Summary | None = None
 
     @property
     def id(self) -> str:
@@ -65,16 +72,16 @@ class SubmissionView:
         """Per problem id: correct, stopped, reason (None without a readable predictions.jsonl)."""
         try:
             return read_outcomes(self.paths.predictions)
-        except DataError:
+        except UserError:
             return None
 
 
 @dataclass
 class BatchView:
     paths: BatchPaths
-    meta: dict
+    meta: BatchRecord | None
     test: list[Item]
-    baseline: dict | None
+    baseline: Summary | None
     baseline_outcomes: dict[str, Outcome] | None
     submissions: list[SubmissionView]
     has_grades_csv: bool
@@ -89,14 +96,12 @@ class BatchView:
         return [f for f in GROUP_FIELDS if any(f in item.groups for item in self.test)]
 
 
-def read_json_file(path: Path, warnings: list[str]) -> Any:
-    """The file's JSON, None when missing; a file that does not parse becomes a warning."""
+def read_record(path: Path, cls: type[T], warnings: list[str]) -> T | None:
+    """The record in ``path``, None when missing; one that does not read as ``cls`` becomes a warning."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        warnings.append(f"{path}: unreadable ({type(exc).__name__}); left out")
+        return records.load_optional(path, cls)
+    except records.RecordError as exc:
+        warnings.append(f"{exc}; left out")
         return None
 
 
@@ -119,23 +124,15 @@ def _text(value: Any) -> str:
 
 def gradebook_row(state: SubmissionState) -> dict[str, str]:
     """The GRADE_COLUMNS of one submission from its state.json, for when grades.csv is not there yet."""
-    row = {column: _text(state.values.get(column)) for column in GRADE_COLUMNS}
-    row |= {"id": state.id, "status": state.status, "error": _text(state.error)}
-    row |= {f"{stage}_seconds": _text(state.stages[stage].seconds) for stage in STAGES}
-    return row
+    return {column: _text(value) for column, value in grade_row(state).items()}
 
 
 def _state(paths: SubmissionPaths, warnings: list[str]) -> SubmissionState:
-    data = read_json_file(paths.state, warnings)
     try:
-        return SubmissionState(paths.id) if not isinstance(data, dict) else SubmissionState.from_json({**data, "id": paths.id})
-    except (TypeError, KeyError) as exc:
-        warnings.append(f"{paths.state}: unexpected content ({exc}); treated as pending")
+        return paths.read_state()
+    except records.RecordError as exc:
+        warnings.append(f"{exc}; treated as pending")
         return SubmissionState(paths.id)
-
-
-def _dict_or_none(value: Any) -> dict | None:
-    return value if isinstance(value, dict) else None
 
 
 def load_submission(paths: SubmissionPaths, row: dict[str, str] | None, warnings: list[str]) -> SubmissionView:
@@ -144,9 +141,9 @@ def load_submission(paths: SubmissionPaths, row: dict[str, str] | None, warnings
         paths=paths,
         state=state,
         row={**gradebook_row(state), **row} if row else gradebook_row(state),
-        check=_dict_or_none(read_json_file(paths.check, warnings)),
-        training=_dict_or_none(read_json_file(paths.training_record, warnings)),
-        summary=_dict_or_none(read_json_file(paths.summary, warnings)),
+        check=read_record(paths.check, CheckReport, warnings),
+        training=read_record(paths.training_record, TrainingRecord, warnings),
+        summary=read_record(paths.summary, Summary, warnings),
     )
 
 
@@ -154,10 +151,7 @@ def read_outcomes(path: Path) -> dict[str, Outcome] | None:
     """Streamed from predictions.jsonl: only the verdict of each row is kept, not its text."""
     if not path.is_file():
         return None
-    return {
-        str(row.get("id", line)): Outcome(bool(row.get("correct")), bool(row.get("stopped")), str(row.get("reason", "")))
-        for line, row in iter_jsonl(path)
-    }
+    return {row.id: Outcome(row.correct, row.stopped, row.reason) for row in read_predictions(path)}
 
 
 def load_batch(root: str | Path) -> BatchView:
@@ -168,17 +162,17 @@ def load_batch(root: str | Path) -> BatchView:
     if not paths.submissions_dir.is_dir() and not paths.batch.is_file():
         raise UserError(f"{root}: not a batch folder (no batch.json and no submissions/)", exit_code=2)
     warnings: list[str] = []
-    meta = _dict_or_none(read_json_file(paths.batch, warnings)) or {}
+    meta = read_record(paths.batch, BatchRecord, warnings)
     test: list[Item] = []
     if paths.test.is_file():
         try:
             test = read_items(paths.test)
         except UserError as exc:
             warnings.append(f"test set left out: {exc}")
-    baseline = _dict_or_none(read_json_file(paths.baseline / "summary.json", warnings))
+    baseline = read_record(paths.baseline / SUMMARY_NAME, Summary, warnings)
     try:
-        baseline_outcomes = read_outcomes(paths.baseline / "predictions.jsonl")
-    except DataError as exc:
+        baseline_outcomes = read_outcomes(paths.baseline / PREDICTIONS_NAME)
+    except UserError as exc:
         warnings.append(f"baseline predictions left out: {exc}")
         baseline_outcomes = None
     grades = read_grades(paths.grades, warnings)
@@ -189,7 +183,6 @@ def load_batch(root: str | Path) -> BatchView:
     return BatchView(paths, meta, test, baseline, baseline_outcomes, submissions, grades is not None, warnings)
 
 
-def iter_predictions(path: Path) -> Iterator[dict]:
+def iter_predictions(path: Path) -> Iterator[Prediction]:
     """predictions.jsonl rows, one at a time (a feedback page reads one submission's at once)."""
-    for _, row in iter_jsonl(path):
-        yield row
+    return read_predictions(path)

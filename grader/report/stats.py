@@ -61,16 +61,17 @@ class ClassStats:
 
 def class_stats(batch: BatchView) -> ClassStats:
     graded = [s for s in batch.submissions if s.accuracy is not None]
-    baseline = batch.baseline.get("accuracy") if batch.baseline else None
-    stats = ClassStats(graded, [s.accuracy for s in graded], baseline if isinstance(baseline, (int, float)) else None)
+    baseline = batch.baseline.accuracy if batch.baseline else None
+    stats = ClassStats(graded, [s.accuracy for s in graded], baseline)
     for submission in graded:
-        summary = submission.summary or {}
+        summary = submission.summary
+        if summary is None:
+            continue
         for name in batch.group_fields():
-            for value, entry in (summary.get(f"by_{name}") or {}).items():
-                stats.groups.setdefault(name, {}).setdefault(value, []).append(float(entry.get("accuracy", 0.0)))
-        for key, bucket in (("never_stopped", stats.never_stopped), ("no_box", stats.no_box)):
-            if isinstance(summary.get(key), (int, float)):
-                bucket.append(float(summary[key]))
+            for value, entry in summary.by(name).items():
+                stats.groups.setdefault(name, {}).setdefault(value, []).append(entry.accuracy)
+        stats.never_stopped.append(summary.never_stopped)
+        stats.no_box.append(summary.no_box)
     return stats
 
 
@@ -105,5 +106,5 @@ def problem_rows(batch: BatchView, graded: list[SubmissionView]) -> list[Problem
 
 
 def baseline_by_group(batch: BatchView, name: str) -> dict[str, float]:
-    entries = (batch.baseline or {}).get(f"by_{name}") or {}
-    return {value: float(entry.get("accuracy", 0.0)) for value, entry in entries.items()}
+    entries = batch.baseline.by(name) if batch.baseline else {}
+    return {value: entry.accuracy for value, entry in entries.items()}

@@ -69,8 +69,7 @@ def write_report(
 
     written = 0
     if gradescope:
-        policy = batch.meta.get("policy") if isinstance(batch.meta.get("policy"), dict) else {}
-        points = max_score or float(policy.get("max_score") or DEFAULT_MAX_SCORE)
+        points = max_score or (batch.meta.policy.max_score if batch.meta else DEFAULT_MAX_SCORE)
         for s in batch.submissions:
             if s.status in FINAL:
                 write_results(s.paths, s.state, s.summary if s.status == "graded" else None, s.check,

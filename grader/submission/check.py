@@ -13,12 +13,14 @@ from __future__ import annotations
 import re
 import time
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 from grader.errors import UserError
 from grader.submission.budget import trained_tokens
 from grader.submission.sandbox import Deadline, SandboxLimits
-from grader.submission.validate import Validation, validate_submission
+from grader.submission.validate import SplitStats, Validation, validate_submission
 
 DEFAULT_TIMEOUT = SandboxLimits.wall_seconds
 SPLITS = ("train", "val")
@@ -33,51 +35,96 @@ def printable(text: str) -> str:
 
 def estimate(validation: Validation, world_size: int = 1) -> int | None:
     """Tokens the config would train (see grader.submission.budget), once the training data is known."""
-    train = validation.stats().get("train", {})
-    if "total_tokens" not in train:
+    train = validation.stats().get("train")
+    if train is None or train.total_tokens is None:
         return None
-    return trained_tokens(validation.config, train["total_tokens"], train["examples"], world_size)
+    return trained_tokens(validation.config, train.total_tokens, train.examples, world_size)
 
 
-def report(validation: Validation, submission: Path, seconds: float, notes: list[str], world_size: int = 1) -> dict:
+@dataclass(frozen=True)
+class ViolationEntry:
+    """One violation as check.json and ``--json`` carry it (grader.submission.limits.Violation and its kinds)."""
+
+    OMIT_NONE: ClassVar[bool] = True
+    code: str
+    message: str
+    split: str | None = None
+    index: int | None = None
+    value: int | None = None
+    limit: int | None = None
+    field: str | None = None  # contamination: problem, solution or template
+    test_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Budget:
+    """The batch's compute budget against the trained-token estimate (check.json in a batch only)."""
+
+    max_trained_tokens: int
+    over: bool
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """check's result: ``check --json`` prints it, a batch saves it as check.json (docs/check.md)."""
+
+    ok: bool
+    submission: str
+    base_model: str
+    sandbox: str | None
+    seconds: float
+    train: SplitStats
+    val: SplitStats
+    trained_tokens: int | None  # the config's estimate, once the training data is known
+    world_size: int
+    violations: list[ViolationEntry]
+    notes: list[str]
+    budget: Budget | None = None
+
+    def split(self, name: str) -> SplitStats:
+        return {"train": self.train, "val": self.val}[name]
+
+
+def report(validation: Validation, submission: Path, seconds: float, notes: list[str], world_size: int = 1) -> CheckReport:
     """The machine-readable result (the --json schema, documented in docs/check.md)."""
     stats = validation.stats()
-    return {
-        "ok": validation.ok,
-        "submission": str(submission),
-        "base_model": validation.base_model,
-        "sandbox": validation.confinement,
-        "seconds": round(seconds, 3),
-        **{name: stats.get(name, {"examples": None}) for name in SPLITS},
-        "trained_tokens": estimate(validation, world_size),
-        "world_size": world_size,
-        "violations": [v.as_dict() for v in validation.violations],
-        "notes": notes,
-    }
+    return CheckReport(
+        ok=validation.ok,
+        submission=str(submission),
+        base_model=validation.base_model,
+        sandbox=validation.confinement,
+        seconds=round(seconds, 3),
+        train=stats.get("train", SplitStats(None)),
+        val=stats.get("val", SplitStats(None)),
+        trained_tokens=estimate(validation, world_size),
+        world_size=world_size,
+        violations=[ViolationEntry(**v.as_dict()) for v in validation.violations],
+        notes=notes,
+    )
 
 
-def _split_line(name: str, entry: dict) -> str:
-    if entry.get("examples") is None:
+def _split_line(name: str, entry: SplitStats) -> str:
+    if entry.examples is None:
         return f"{name}: not read"
-    count = entry["examples"]
+    count = entry.examples
     line = f"{name}: {count:,} example{'s' if count != 1 else ''}"
-    if "max_tokens" in entry:
-        line += f"; tokens max {entry['max_tokens']:,}, p50 {entry['p50_tokens']:,}, p99 {entry['p99_tokens']:,}"
+    if entry.max_tokens is not None:
+        line += f"; tokens max {entry.max_tokens:,}, p50 {entry.p50_tokens:,}, p99 {entry.p99_tokens:,}"
     return line
 
 
-def human(result: dict) -> str:
+def human(result: CheckReport) -> str:
     """The report: a header with counts and token percentiles, then one line per violation."""
-    lines = [f"check {result['submission']} (sandbox: {result['sandbox'] or 'not run'}, {result['seconds']:.1f} s)"]
-    lines += [_split_line(name, result[name]) for name in SPLITS]
-    if result.get("trained_tokens") is not None:
-        lines.append(f"training: {result['trained_tokens']:,} tokens with this config (prompt + solution, all epochs)")
-    lines += [f"note: {printable(note)}" for note in result["notes"]]
-    violations = result["violations"]
+    lines = [f"check {result.submission} (sandbox: {result.sandbox or 'not run'}, {result.seconds:.1f} s)"]
+    lines += [_split_line(name, result.split(name)) for name in SPLITS]
+    if result.trained_tokens is not None:
+        lines.append(f"training: {result.trained_tokens:,} tokens with this config (prompt + solution, all epochs)")
+    lines += [f"note: {printable(note)}" for note in result.notes]
+    violations = result.violations
     if not violations:
         return "\n".join([*lines, "OK: the submission is valid"])
     lines.append(f"FAILED: {len(violations)} violation{'s' if len(violations) != 1 else ''}")
-    lines += [f"{v['code']}: {printable(v['message'])}" for v in violations]
+    lines += [f"{v.code}: {printable(v.message)}" for v in violations]
     return "\n".join(lines)
 
 
@@ -89,7 +136,7 @@ def check(
     timeout: float = DEFAULT_TIMEOUT,
     save: str | Path | None = None,
     world_size: int = 1,
-) -> dict:
+) -> CheckReport:
     """Validate one submission folder; the report (``--json``'s schema: ``ok``, splits, violations, ...).
 
     A mistake of the caller (no such folder, a base model that does not load) raises UserError;

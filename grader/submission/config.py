@@ -65,7 +65,7 @@ class TrainConfig:
     The shipped sft_config.yaml is ``config_template()`` of this declaration, comments included.
     """
 
-    model_name_or_path: str = setting("meta-llama/Llama-3.2-1B", "base model (hub id or folder); graders replace it with their copy (--base-model)", group="files")
+    model_name_or_path: str = setting("meta-llama/Llama-3.2-1B", "base model: hub id or folder (graders pass --base-model)", group="files")
     train_file: str = setting("data/train.jsonl", "passed to sft_utils.load_split('train', ...); a path inside the submission folder", group="files")
     val_file: str = setting("data/val.jsonl", "passed to sft_utils.load_split('val', ...)", group="files")
 

@@ -14,11 +14,11 @@ from __future__ import annotations
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
-from grader.atomic import write_json_atomic
+from grader import records
 from grader.errors import UserError
 from grader.jsonl import DataError
 from grader.submission.config import CONFIG_NAME, TrainConfig, parse_config, read_config
@@ -35,6 +35,31 @@ from grader.submission.tokenizer import load_tokenizer
 
 META_NAME = "meta.json"
 SPLIT_FILES = {"train": "train.arrow", "val": "val.arrow"}
+
+@dataclass(frozen=True)
+class SplitStats:
+    """A split's size in examples and tokens (prompt + solution + EOS), as checked; None where not known."""
+
+    OMIT_NONE: ClassVar[bool] = True
+    examples: int | None  # None: the split was not read
+    max_tokens: int | None = None  # the token figures: only once examples were tokenized
+    p50_tokens: int | None = None
+    p99_tokens: int | None = None
+    total_tokens: int | None = None
+
+
+@dataclass(frozen=True)
+class DatasetMeta:
+    """meta.json beside the validated ids: what the trainer needs to train on exactly them."""
+
+    chat_template: str
+    base_model: str
+    config: dict[str, Any]  # TrainConfig's fields
+    stats: dict[str, SplitStats]
+    sandbox: str | None
+    prompt_format_sha256: str
+    splits: dict[str, str]  # split -> its Arrow file in the folder
+
 
 @dataclass
 class Validation:
@@ -53,20 +78,21 @@ class Validation:
     def ok(self) -> bool:
         return not self.violations
 
-    def stats(self) -> dict[str, dict[str, int]]:
+    def stats(self) -> dict[str, SplitStats]:
         """Counts and token-length percentiles per split (of the examples that were tokenized)."""
-        out: dict[str, dict[str, int]] = {}
+        out: dict[str, SplitStats] = {}
         for name, split in self.splits.items():
             lengths = np.sort(split.tokenized)
-            entry = {"examples": split.count}
-            if lengths.size:
-                entry |= {
-                    "max_tokens": int(lengths[-1]),
-                    "p50_tokens": int(np.median(lengths)),
-                    "p99_tokens": int(lengths[min(lengths.size - 1, int(0.99 * lengths.size))]),
-                    "total_tokens": int(lengths.sum()),
-                }
-            out[name] = entry
+            if not lengths.size:
+                out[name] = SplitStats(split.count)
+                continue
+            out[name] = SplitStats(
+                split.count,
+                max_tokens=int(lengths[-1]),
+                p50_tokens=int(np.median(lengths)),
+                p99_tokens=int(lengths[min(lengths.size - 1, int(0.99 * lengths.size))]),
+                total_tokens=int(lengths.sum()),
+            )
         return out
 
 
@@ -253,18 +279,26 @@ def _stream_split(run: _SplitRun, deadline: Deadline) -> EncodedSplit:
 
 def write_meta(validation: Validation, data_dir: Path) -> None:
     """What the trainer needs beside the ids; written last, so its presence means the folder is whole."""
-    assert validation.fmt is not None
+    assert validation.fmt is not None and validation.chat_template is not None
     write_format(data_dir, validation.fmt)
-    meta = {
-        "chat_template": validation.chat_template,
-        "base_model": validation.base_model,
-        "config": asdict(validation.config),
-        "stats": validation.stats(),
-        "sandbox": validation.confinement,
-        "prompt_format_sha256": validation.fmt.sha256,
-        "splits": {name: SPLIT_FILES[name] for name, split in validation.splits.items() if split.path is not None},
-    }
-    write_json_atomic(data_dir / META_NAME, meta)
+    meta = DatasetMeta(
+        chat_template=validation.chat_template,
+        base_model=validation.base_model,
+        config=asdict(validation.config),
+        stats=validation.stats(),
+        sandbox=validation.confinement,
+        prompt_format_sha256=validation.fmt.sha256,
+        splits={name: SPLIT_FILES[name] for name, split in validation.splits.items() if split.path is not None},
+    )
+    records.save(data_dir / META_NAME, meta)
+
+
+def read_meta(data_dir: str | Path) -> DatasetMeta:
+    """A validated dataset folder's meta.json (written last: its presence means the folder is whole)."""
+    path = Path(data_dir) / META_NAME
+    if not path.is_file():
+        raise UserError(f"{data_dir}: not a validated dataset (no {META_NAME}; `python -m grader check --save DIR` writes one)")
+    return records.load(path, DatasetMeta)
 
 
 def _clear(data_dir: Path) -> None:

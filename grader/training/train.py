@@ -17,15 +17,16 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from grader.atomic import write_json_atomic
+from grader import records
 from grader.errors import UserError
 from grader.submission.budget import trained_tokens
 from grader.submission.config import TrainConfig
 from grader.submission.prompts import read_format, write_format
 from grader.submission.sandbox import Deadline, SandboxLimits
-from grader.submission.validate import META_NAME, Validation, validate_submission
+from grader.submission.validate import SplitStats, Validation, read_meta, validate_submission
 
 if TYPE_CHECKING:
     from grader.training.speed import Speed
@@ -33,6 +34,27 @@ if TYPE_CHECKING:
 FINAL_DIR = "final"  # checkpoints/final: the model that is evaluated
 DATA_DIR = "dataset"  # checkpoints/dataset: the validated token ids that were trained on
 RECORD_NAME = "training_record.json"
+
+
+@dataclass(frozen=True)
+class TrainingRecord:
+    """training_record.json in the checkpoint: what was trained, from what, and how it went."""
+
+    base_model: str
+    config: dict[str, Any]  # TrainConfig's fields
+    stats: dict[str, SplitStats]
+    prompt_format_sha256: str
+    train_tokens_sha256: str  # lengths then ids of every trained sequence
+    trained_tokens: int
+    world_size: int
+    final_train_loss: float | None
+    train_seconds: float | None  # the trainer's own runtime
+    log_history: list[dict[str, Any]]  # the HF trainer's log: loss / eval_loss per logging step (the curves)
+
+
+def read_record(model_dir: str | Path) -> TrainingRecord | None:
+    """A checkpoint's training record, None for a model the kit did not train (the base model)."""
+    return records.load_optional(Path(model_dir) / RECORD_NAME, TrainingRecord)
 
 
 def report_violations(validation: Validation) -> str:
@@ -153,15 +175,6 @@ def sft_config(config: TrainConfig, output_dir: Path, has_eval: bool, speed: Spe
     )
 
 
-def read_meta(data_dir: Path) -> dict:
-    try:
-        return json.loads((data_dir / META_NAME).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UserError(f"{data_dir}: not a validated dataset (no {META_NAME}; `python -m grader check --save DIR` writes one)") from None
-    except ValueError:
-        raise UserError(f"{data_dir / META_NAME}: malformed") from None
-
-
 def load_validated(data_dir: Path):
     """(meta, train dataset, val dataset or None): the validated Arrow files, memory-mapped, as the trainer reads them.
 
@@ -170,10 +183,10 @@ def load_validated(data_dir: Path):
     """
     import datasets
 
-    meta = read_meta(Path(data_dir))
+    meta = read_meta(data_dir)
     datasets.disable_caching()
-    train_ds = datasets.Dataset.from_file(str(Path(data_dir) / meta["splits"]["train"]))
-    val = meta["splits"].get("val")
+    train_ds = datasets.Dataset.from_file(str(Path(data_dir) / meta.splits["train"]))
+    val = meta.splits.get("val")
     return meta, train_ds, datasets.Dataset.from_file(str(Path(data_dir) / val)) if val else None
 
 
@@ -184,7 +197,7 @@ def _validate(submission: str | Path, config: str | Path | None, base_model: str
     if not validation.ok:
         print(report_violations(validation), file=sys.stderr)
         raise UserError(f"{len(validation.violations)} problem(s) found; nothing was trained", exit_code=1)
-    print(f"validated: {json.dumps(validation.stats())} (sandbox: {validation.confinement})")
+    print(f"validated: {json.dumps(records.to_json(validation.stats()))} (sandbox: {validation.confinement})")
     return validation
 
 
@@ -220,12 +233,12 @@ def train(
 
     from grader.submission.tokenizer import load_tokenizer
 
-    train_config = TrainConfig(**meta["config"])
-    base_model = base_model or meta["base_model"]
+    train_config = TrainConfig(**meta.config)
+    base_model = base_model or meta.base_model
     check_base_model(base_model)
     tokenizer = validation.tokenizer if validation else load_tokenizer(base_model)  # same rules on every rank
     fmt = read_format(data_dir, vocab_size=len(tokenizer), eos_id=tokenizer.eos_token_id)
-    tokenizer.chat_template = meta["chat_template"]  # for people who chat with the model; the kit never renders it
+    tokenizer.chat_template = meta.chat_template  # for people who chat with the model; the kit never renders it
     args_sft = sft_config(train_config, output_dir, has_eval=val_ds is not None)
     trainer = SFTTrainer(
         model=base_model,
@@ -258,19 +271,19 @@ def train(
         tokenizer.save_pretrained(str(final))
         write_format(final, fmt)
         history = trainer.state.log_history
-        record = {
-            "base_model": base_model,
-            "config": meta["config"],
-            "stats": meta["stats"],
-            "prompt_format_sha256": fmt.sha256,
-            "train_tokens_sha256": _token_sha256(train_ds),
-            "trained_tokens": trained_tokens(train_config, expected, len(train_ds), state.num_processes),
-            "world_size": state.num_processes,
-            "final_train_loss": next((log["train_loss"] for log in reversed(history) if "train_loss" in log), None),
-            "train_seconds": next((log["train_runtime"] for log in reversed(history) if "train_runtime" in log), None),
-            "log_history": history,  # loss / eval_loss per logging step: the feedback's curves
-        }
-        write_json_atomic(final / RECORD_NAME, record)
+        record = TrainingRecord(
+            base_model=base_model,
+            config=meta.config,
+            stats=meta.stats,
+            prompt_format_sha256=fmt.sha256,
+            train_tokens_sha256=_token_sha256(train_ds),
+            trained_tokens=trained_tokens(train_config, expected, len(train_ds), state.num_processes),
+            world_size=state.num_processes,
+            final_train_loss=next((log["train_loss"] for log in reversed(history) if "train_loss" in log), None),
+            train_seconds=next((log["train_runtime"] for log in reversed(history) if "train_runtime" in log), None),
+            log_history=history,
+        )
+        records.save(final / RECORD_NAME, record)
         print(f"saved: {final}")
     state.wait_for_everyone()
     return final
