@@ -301,3 +301,65 @@ def test_bf16_trains_float32_master_weights_under_autocast_and_saves_bf16(valida
     assert 0 < min(moved) and max(moved) < 1e-4  # every tensor moved, by about lr: kept in float32
     store_like_base_model(trainer)
     assert trainer.model.dtype == torch.bfloat16
+
+
+# ---- What MFU counts (grader/training/throughput.py) ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lm_head", ["every_position", "trained_positions"])
+def test_counted_flops_are_what_flop_counter_mode_sees(validated, tiny_default, monkeypatch, lm_head):
+    """One padding-free, completion-only micro-batch, forward + backward: the kit's count vs PyTorch's FLOP counter.
+
+    'every_position' is TRL's LM head as it runs on CPU; 'trained_positions' is its CUDA branch (only
+    positions with a label are projected), taken where Triton runs and executed here in its torch tiles.
+    """
+    from torch.utils.flop_counter import FlopCounterMode
+    import trl.trainer.utils as trl_utils
+
+    from grader.training.throughput import ThroughputMeter, train_flops
+
+    if lm_head == "trained_positions":
+        monkeypatch.setattr(trl_utils, "_use_triton", lambda device: True)
+    trainer = make_trainer(validated, tiny_default, VARLEN)
+    meter = ThroughputMeter(trainer)
+    trainer.model.train()
+    examples = [trainer.train_dataset[i] for i in range(8)]
+    batch = trainer._prepare_inputs(trainer.data_collator(examples))
+    aten = torch.ops.aten
+    # TRL's LM head accumulates its gradients with the in-place addmm_, which PyTorch's table leaves out.
+    in_place_addmm = {aten.addmm_: lambda acc, a, b, *args, out_shape=None, **kwargs: 2 * a[0] * a[1] * b[1]}
+    with FlopCounterMode(display=False, custom_mapping=in_place_addmm) as counter:
+        trainer.compute_loss(trainer.model, batch).backward()
+    ops = counter.get_flop_counts()["Global"]
+    assert set(ops) <= {aten.mm, aten.addmm, aten.addmm_, aten.bmm}, ops  # projections and LM head; attention (bmm)
+
+    lengths = [len(e["input_ids"]) for e in examples]
+    trained = int((batch["labels"] != -100).sum())
+    tokens, attended, projected = meter.work.tolist()
+    assert (tokens, attended) == (sum(lengths), sum(n * (n + 1) // 2 for n in lengths))
+    assert projected == (trained if lm_head == "trained_positions" else sum(lengths) - 1) and trained < sum(lengths) / 2
+
+    shape = meter.shape
+    # Beyond model FLOPs, PyTorch also counts (by construction, not estimated): TRL's LM head recomputes its
+    # logit tiles in the backward (4 matmuls where the model needs 3), and the CPU's attention multiplies each
+    # example's full l x l square (masked) where the GPU's flash kernel skips the upper triangle.
+    matmuls = train_flops(shape, tokens, 0, 0) + train_flops(shape, 0, 0, projected) * 4 // 3
+    attention = train_flops(shape, 0, sum(n * n for n in lengths), 0)
+    assert ops[aten.mm] + ops.get(aten.addmm, 0) + ops[aten.addmm_] == pytest.approx(matmuls, rel=1e-6)
+    assert ops[aten.bmm] == pytest.approx(attention, rel=1e-6)
+    counted = train_flops(shape, tokens, attended, projected)
+    extra = train_flops(shape, 0, 0, projected) // 3 + attention - train_flops(shape, 0, attended, 0)
+    assert counted == pytest.approx(sum(ops.values()) - extra, rel=0.01)
+
+
+def test_peaks_are_looked_up_by_exact_device_name():
+    from grader.training.throughput import peak_flops
+
+    assert peak_flops("NVIDIA H100 80GB HBM3") == (989e12, None)
+    assert peak_flops("NVIDIA H100 PCIe")[0] == 756e12 and peak_flops("NVIDIA H100 NVL")[0] == 835e12
+    assert peak_flops("NVIDIA L40")[0] == 181e12 and peak_flops("NVIDIA L4")[0] == 121e12
+    for unknown in ("NVIDIA H100 80GB HBM3 MIG 3g.40gb", "NVIDIA L40G", "Tesla T4", "AMD Instinct MI300X"):
+        peak, why = peak_flops(unknown)
+        assert peak is None and unknown in why
+    assert peak_flops("cpu")[0] is None
+

@@ -47,17 +47,39 @@ GIB = 1024**3
 
 @dataclass(frozen=True)
 class ModelShape:
-    """What the memory estimate needs to know about the base model."""
+    """What the memory estimate and the FLOP count need to know about a Llama-architecture model."""
 
-    params: int
+    params: int  # all parameters, tied embeddings counted once
     hidden: int
     intermediate: int
     layers: int
     kv_dim: int  # num_key_value_heads * head_dim
+    q_dim: int  # num_attention_heads * head_dim
+    heads: int  # num_attention_heads
+    vocab: int
+
+    @property
+    def layer_matmul_params(self) -> int:
+        """Weights of one decoder layer's matrix multiplications: q, k, v, o, gate, up, down."""
+        h = self.hidden
+        return 2 * h * self.q_dim + 2 * h * self.kv_dim + 3 * h * self.intermediate
+
+    @staticmethod
+    def of(config) -> "ModelShape":
+        """The shape of a transformers ``LlamaConfig`` (or any config with the same fields)."""
+        h, heads = config.hidden_size, config.num_attention_heads
+        head_dim = getattr(config, "head_dim", None) or h // heads
+        shape = ModelShape(0, h, config.intermediate_size, config.num_hidden_layers,
+                           config.num_key_value_heads * head_dim, heads * head_dim, heads, config.vocab_size)  # fmt: skip
+        embeddings = (1 if config.tie_word_embeddings else 2) * config.vocab_size * h
+        norms = (2 * shape.layers + 1) * h
+        return replace(shape, params=shape.layers * shape.layer_matmul_params + embeddings + norms)
 
 
 # The course's base model (config of meta-llama/Llama-3.2-1B; tied embeddings counted once).
-LLAMA_3_2_1B = ModelShape(params=1_235_814_400, hidden=2048, intermediate=8192, layers=16, kv_dim=512)
+LLAMA_3_2_1B = ModelShape(
+    params=1_235_814_400, hidden=2048, intermediate=8192, layers=16, kv_dim=512, q_dim=2048, heads=32, vocab=128_256
+)
 
 
 @dataclass(frozen=True)
