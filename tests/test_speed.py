@@ -371,6 +371,17 @@ def test_peaks_are_looked_up_by_exact_device_name():
     assert peak_flops("cpu")[0] is None
 
 
+def test_the_flop_count_takes_llama_like_configs_and_declines_others():
+    """A student may name another base model: no FLOP count then (and no MFU), never a crash."""
+    from transformers import GPT2Config, LlamaConfig, Qwen2Config
+
+    from grader.training.throughput import _shape_of
+
+    assert _shape_of(LlamaConfig(**SCALED_LLAMA)).layer_matmul_params == 2 * 256 * 256 + 2 * 256 * 64 + 3 * 256 * 1024
+    assert _shape_of(Qwen2Config(hidden_size=64, intermediate_size=128, num_attention_heads=4, num_key_value_heads=2)).kv_dim == 32
+    assert _shape_of(GPT2Config()) is None
+
+
 # ---- What the memory plan counts (grader/training/speed.py) ---------------------------------------------------------
 
 # Llama-3.2-1B's proportions at an eighth of its width: intermediate 4x hidden, q_dim = hidden, kv_dim a quarter.

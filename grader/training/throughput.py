@@ -117,12 +117,20 @@ def peak_memory_bytes() -> int:
     return kib * (1 if sys.platform == "darwin" else 1024)
 
 
+def _shape_of(config) -> ModelShape | None:
+    """The FLOP count's shape of a Llama-like config (Llama, Qwen2, Mistral ...); None for another architecture."""
+    try:
+        return ModelShape.of(config)
+    except (AttributeError, TypeError):
+        return None
+
+
 class ThroughputMeter(TrainerCallback):
     """Times optimizer steps after ``warmup_steps`` and counts their FLOPs; writes ``path`` (main process) at the end."""
 
     def __init__(self, trainer, path: str | Path | None = None, warmup_steps: int = 2, peak: float | None = None):
         self.trainer, self.path, self.warmup_steps, self.peak = trainer, path, warmup_steps, peak
-        self.shape = ModelShape.of(trainer.model.config)
+        self.shape = _shape_of(trainer.model.config)  # None: not a Llama-like config, no FLOP count
         self.work = None  # this process's (tokens, attended keys, LM-head positions) so far, on the device
         self.start: tuple[float, int, list[int]] | None = None
         self.end: tuple[float, int, list[int]] | None = None
@@ -168,6 +176,13 @@ class ThroughputMeter(TrainerCallback):
             window = accelerator.reduce(torch.tensor(window, device=accelerator.device), "sum").tolist()
         return train_flops(self.shape, *window)
 
+    def _why_no_mfu(self, no_peak: str | None) -> str:
+        if no_peak is not None:
+            return no_peak
+        if self.shape is None:
+            return f"no FLOP count for a {type(self.trainer.model).__name__} (Llama-like configs only)"
+        return "fewer steps than warmup_steps + 1: nothing timed"
+
     def figures(self, args, state) -> dict:
         import torch
 
@@ -179,7 +194,7 @@ class ThroughputMeter(TrainerCallback):
         seconds = self.end[0] - self.start[0] if measured else None
         tokens = self.end[1] - self.start[1] if measured else None
         tokens_per_s = tokens / seconds if measured else None
-        flops = self._window_flops(processes) if measured else None
+        flops = self._window_flops(processes) if measured and self.shape is not None else None
         mfu = flops / seconds / (peak * processes) if measured and peak else None
         return {
             "device": device,
@@ -195,7 +210,7 @@ class ThroughputMeter(TrainerCallback):
             "model_flops_per_token": round(flops / tokens) if measured and tokens else None,
             "peak_flops_per_device": peak,
             "mfu": round(mfu, 4) if mfu is not None else None,
-            "mfu_missing": None if mfu is not None else (no_peak or "fewer steps than warmup_steps + 1: nothing timed"),
+            "mfu_missing": None if mfu is not None else self._why_no_mfu(no_peak),
             "peak_memory_gib": round(peak_memory_bytes() / 1024**3, 3),
             "speed": {
                 "padding_free": bool(args.padding_free),
