@@ -209,7 +209,7 @@ def main() -> int:
     p.add_argument("--batch-size", type=int, help="per_device_train_batch_size (default 4, the shipped config's; smoke 2)")
     p.add_argument("--grad-accum", type=int, help="gradient_accumulation_steps (default 4, the shipped config's; smoke 1)")
     p.add_argument("--max-length", type=int, default=2048)
-    p.add_argument("--peak-flops", type=float, help="device peak FLOP/s for MFU (default: by GPU name; none on CPU)")
+    p.add_argument("--peak-flops", type=float, help="device peak FLOP/s for MFU (default: by the GPU's exact name; none for another GPU or CPU)")
     p.add_argument("--row-timeout", type=int, default=1200)
     p.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data", help="folder with gsm8k_train.jsonl, math500_test.jsonl")
     p.add_argument("--json-out", help="also write the JSON lines to this file")

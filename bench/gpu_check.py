@@ -1,8 +1,12 @@
-"""The Python steps of bench/gpu_check.sh: prepare, reload-and-generate, summary. See that script.
+"""The Python steps of bench/gpu_check.sh: wheel-cuda, preflight, prepare, reload-and-generate, summary. See that script.
 
+  python bench/gpu_check.py wheel-cuda WHEEL       the CUDA version a torch wheel is built for ('' for a CPU build)
+  python bench/gpu_check.py preflight              a CUDA device, a driver for the wheel, bf16, the kit's kernels
   python bench/gpu_check.py prepare WORK [--smoke] [--steps N]
   python bench/gpu_check.py generate WORK
   python bench/gpu_check.py summary WORK
+
+Only the standard library is imported up front: wheel-cuda runs before any virtualenv exists.
 """
 
 from __future__ import annotations
@@ -31,6 +35,81 @@ eval_strategy: "no"
 logging_steps: 10
 seed: 42
 """
+
+
+def wheel_cuda(wheel: Path) -> str:
+    """'13.0' for a torch wheel that requires cuda-toolkit==13.0.x (or nvidia-cuda-runtime-cu12==12.8.x); '' for CPU."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(wheel) as archive:
+        name = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+        metadata = archive.read(name).decode("utf-8", "replace")
+    found = re.search(r"^Requires-Dist: (?:cuda-toolkit\S*|nvidia-cuda-runtime-cu\d+) ?==(\d+\.\d+)", metadata, re.M)
+    return found.group(1) if found else ""
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text.splitlines()[0][:200]}" if text else type(exc).__name__
+
+
+def cuda_problem() -> str | None:
+    """Why torch cannot use a CUDA device here (a CPU build, no device, a driver too old for the build), or None."""
+    import torch
+
+    if torch.version.cuda is None:
+        return f"no CUDA device: torch {torch.__version__} is a CPU-only build (install the CUDA build: README.md)"
+    try:
+        torch.cuda.init()
+    except Exception as exc:
+        reason = _first_line(exc)
+        if "too old" in reason.lower():
+            return f"the NVIDIA driver is too old for torch {torch.__version__} (built for CUDA {torch.version.cuda}): {reason}"
+        return f"no CUDA device: {reason}"
+    if torch.cuda.device_count() == 0:
+        return "no CUDA device: torch finds none"
+    if not torch.cuda.is_bf16_supported():
+        return f"{torch.cuda.get_device_name(0)} computes no bfloat16: the kit's GPU path needs an Ampere or newer GPU"
+    return None
+
+
+def liger_problem() -> str | None:
+    """Why Liger's RMSNorm and SwiGLU kernels do not run here (missing, or wrong against torch), or None."""
+    from grader.training.speed import _liger_unavailable
+
+    missing = _liger_unavailable()
+    if missing is not None:
+        return missing
+    import torch
+
+    try:
+        from liger_kernel.ops.swiglu import LigerSiLUMulFunction
+        from liger_kernel.transformers import LigerRMSNorm
+
+        gen = torch.Generator(device="cuda").manual_seed(0)
+        x, a, b = (torch.randn(16, 256, generator=gen, device="cuda", dtype=torch.bfloat16) for _ in range(3))
+        norm = LigerRMSNorm(256, eps=1e-6).to("cuda", torch.bfloat16)
+        pairs = [(norm(x).float(), x.float() * torch.rsqrt(x.float().pow(2).mean(-1, keepdim=True) + 1e-6)),
+                 (LigerSiLUMulFunction.apply(a, b).float(), (torch.nn.functional.silu(a.float()) * b.float()))]  # fmt: skip
+        worst = max(((got - want).abs().max() / want.abs().max()).item() for got, want in pairs)
+    except Exception as exc:  # no kernel for this GPU, a Triton that cannot compile
+        return f"Liger's kernels failed: {_first_line(exc)}"
+    return None if worst < 0.05 else f"Liger's kernels differ from torch by {worst:.1%} of the largest value"
+
+
+def preflight() -> str | None:
+    """None when this machine can run the GPU path, else the one-line reason; seconds, not minutes."""
+    problem = cuda_problem()
+    if problem is not None:
+        return problem
+    from grader.training.varlen import probe
+
+    varlen = probe()
+    if varlen is not None:
+        return f"a kernel the kit relies on is missing: padding-free attention ({varlen})"
+    liger = liger_problem()
+    return None if liger is None else f"a kernel the kit relies on is missing: {liger}"
 
 
 def synthetic_row(rng: random.Random, index: int) -> dict:
@@ -130,6 +209,8 @@ def summary(work: Path) -> dict:
         "device": train.get("device"),
         "train_tokens_per_s": train.get("tokens_per_s"),
         "train_mfu": train.get("mfu"),
+        "train_mfu_missing": train.get("mfu_missing"),
+        "train_model_flops_per_token": train.get("model_flops_per_token"),
         "train_peak_memory_gib": train.get("peak_memory_gib"),
         "train_steps_measured": train.get("steps_measured"),
         "train_speed": train.get("speed"),
@@ -138,8 +219,10 @@ def summary(work: Path) -> dict:
         "weights_changed": gen.get("weights_changed"),
         "generation_tokens_per_s": gen.get("generation_tokens_per_s"),
         "evaluate_transformers_n": ev.get("n"),
+        "evaluate_transformers_problems_per_s": ev.get("problems_per_second"),
         "evaluate_transformers_output_tokens_per_s": ev.get("output_tokens_per_second"),
         "evaluate_vllm_n": ev_vllm.get("n"),
+        "evaluate_vllm_problems_per_s": ev_vllm.get("problems_per_second"),
         "evaluate_vllm_output_tokens_per_s": ev_vllm.get("output_tokens_per_second"),
         **{f"seconds_{k}": v for k, v in timings.items()},
         **read(work / "prepare.json"),
@@ -148,13 +231,23 @@ def summary(work: Path) -> dict:
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("step", choices=("prepare", "generate", "summary"))
-    p.add_argument("work", type=Path)
+    p.add_argument("step", choices=("wheel-cuda", "preflight", "prepare", "generate", "summary"))
+    p.add_argument("work", type=Path, nargs="?", help="the check's folder (wheel-cuda: the torch wheel)")
     p.add_argument("--smoke", action="store_true", help="tiny shape (CPU): checks the script, measures nothing")
     p.add_argument("--steps", type=int, default=80)
     args = p.parse_args()
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    if args.step == "prepare":
+    if args.step == "preflight":
+        problem = preflight()
+        if problem is not None:
+            print(f"error: {problem}", file=sys.stderr)
+            return 1
+        return 0
+    if args.work is None:
+        p.error(f"{args.step} needs a folder")
+    if args.step == "wheel-cuda":
+        print(wheel_cuda(args.work))
+    elif args.step == "prepare":
         prepare(args.work, args.smoke, args.steps)
     elif args.step == "generate":
         generate(args.work)

@@ -34,7 +34,8 @@ def test_bench_train_smoke_reports_tokens_per_second_mfu_and_memory(tmp_path):
             assert row["skipped"].startswith("Liger cannot run here")  # no CUDA: skipped, with the reason
             continue
         assert row["tokens"] > 0 and row["tokens_per_s"] > 0 and row["steps_measured"] == 1
-        assert row["mfu"] == pytest.approx(row["tokens_per_s"] * 6 * row["parameters"] / 1e12, rel=0.01, abs=1e-4)
+        assert row["model_flops_per_token"] > 0 and row["mfu_missing"] is None
+        assert row["mfu"] == pytest.approx(row["model_flops"] / row["seconds"] / 1e12, rel=0.01, abs=1e-4)
         assert row["peak_memory_gib"] > 0.1
         assert row["speed"]["deepspeed"] == (row["launcher"] == "zero3")
         baseline = row["row"] == "trl_default"

@@ -209,9 +209,11 @@ def test_cpu_keeps_padded_batches_sdpa_and_the_configured_batches():
 def test_a_gpu_with_the_varlen_kernel_gets_padding_free_rows_and_merged_micro_batches():
     speed = choose_speed(config_of(), H100, override="")  # the shipped defaults: b=4, g=4, max_length 2048, bf16 auto
     assert (speed.padding_free, speed.attention, speed.liger, speed.optim) == (True, "kit_varlen", True, "adamw_torch_fused")
-    assert not speed.gradient_checkpointing and speed.micro_batch_factor == 4
+    assert not speed.gradient_checkpointing and speed.micro_batch_factor == 2  # worst case 8 x 2048 tokens, ~26 GiB
     assert speed.dtype == "float32"  # single process: float32 master weights under bf16 autocast
-    assert choose_speed(config_of(), replace(H100, deepspeed=True), override="").dtype == "bfloat16"  # DeepSpeed keeps the master
+    zero3 = choose_speed(config_of(), replace(H100, deepspeed=True), override="")
+    assert zero3.dtype == "bfloat16"  # DeepSpeed keeps the master
+    assert not zero3.gradient_checkpointing and zero3.micro_batch_factor == 4  # bf16 activations: 16 x 2048 fit
 
 
 def test_without_a_varlen_kernel_a_gpu_keeps_padded_batches():
@@ -229,6 +231,11 @@ def test_checkpointing_only_when_the_micro_batch_does_not_fit():
     assert on and factor == 1 and "checkpointing on" in why
     off, factor, _ = plan_memory(config_of("max_length: 512\ngradient_accumulation_steps: 6\n"), small, LLAMA_3_2_1B, True)
     assert not off and factor in (1, 2, 3, 6) and factor > 1
+    # 48 GB, ZeRO-3, Liger, the shipped 4 x 4: 4 x 2048 tokens keep ~9.3 GiB (1.2 MB a token), two micro-batches
+    # merged would not fit beside 22 GiB of states (the estimate before issue 17 counted 55 of 76 KB a layer, and merged)
+    card48 = replace(H100, memory_bytes=48 * GIB, deepspeed=True)
+    assert plan_memory(config_of(), card48, LLAMA_3_2_1B, liger=True)[:2] == (False, 1)
+    assert plan_memory(config_of(), replace(card48, memory_bytes=80 * GIB), LLAMA_3_2_1B, liger=True)[:2] == (False, 4)
     on_cpu = choose_speed(big_batch, Hardware(), override="")
     assert not on_cpu.gradient_checkpointing and on_cpu.micro_batch_factor == 1
 
@@ -301,3 +308,132 @@ def test_bf16_trains_float32_master_weights_under_autocast_and_saves_bf16(valida
     assert 0 < min(moved) and max(moved) < 1e-4  # every tensor moved, by about lr: kept in float32
     store_like_base_model(trainer)
     assert trainer.model.dtype == torch.bfloat16
+
+
+# ---- What MFU counts (grader/training/throughput.py) ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lm_head", ["every_position", "trained_positions"])
+def test_counted_flops_are_what_flop_counter_mode_sees(validated, tiny_default, monkeypatch, lm_head):
+    """One padding-free, completion-only micro-batch, forward + backward: the kit's count vs PyTorch's FLOP counter.
+
+    'every_position' is TRL's LM head as it runs on CPU; 'trained_positions' is its CUDA branch (only
+    positions with a label are projected), taken where Triton runs and executed here in its torch tiles.
+    """
+    from torch.utils.flop_counter import FlopCounterMode
+    import trl.trainer.utils as trl_utils
+
+    from grader.training.throughput import ThroughputMeter, train_flops
+
+    if lm_head == "trained_positions":
+        monkeypatch.setattr(trl_utils, "_use_triton", lambda device: True)
+    trainer = make_trainer(validated, tiny_default, VARLEN)
+    meter = ThroughputMeter(trainer)
+    trainer.model.train()
+    examples = [trainer.train_dataset[i] for i in range(8)]
+    batch = trainer._prepare_inputs(trainer.data_collator(examples))
+    aten = torch.ops.aten
+    # TRL's LM head accumulates its gradients with the in-place addmm_, which PyTorch's table leaves out.
+    in_place_addmm = {aten.addmm_: lambda acc, a, b, *args, out_shape=None, **kwargs: 2 * a[0] * a[1] * b[1]}
+    with FlopCounterMode(display=False, custom_mapping=in_place_addmm) as counter:
+        trainer.compute_loss(trainer.model, batch).backward()
+    ops = counter.get_flop_counts()["Global"]
+    assert set(ops) <= {aten.mm, aten.addmm, aten.addmm_, aten.bmm}, ops  # projections and LM head; attention (bmm)
+
+    lengths = [len(e["input_ids"]) for e in examples]
+    trained = int((batch["labels"] != -100).sum())
+    tokens, attended, projected = meter.work.tolist()
+    assert (tokens, attended) == (sum(lengths), sum(n * (n + 1) // 2 for n in lengths))
+    assert projected == (trained if lm_head == "trained_positions" else sum(lengths) - 1) and trained < sum(lengths) / 2
+
+    shape = meter.shape
+    # Beyond model FLOPs, PyTorch also counts (by construction, not estimated): TRL's LM head recomputes its
+    # logit tiles in the backward (4 matmuls where the model needs 3), and the CPU's attention multiplies each
+    # example's full l x l square (masked) where the GPU's flash kernel skips the upper triangle.
+    matmuls = train_flops(shape, tokens, 0, 0) + train_flops(shape, 0, 0, projected) * 4 // 3
+    attention = train_flops(shape, 0, sum(n * n for n in lengths), 0)
+    assert ops[aten.mm] + ops.get(aten.addmm, 0) + ops[aten.addmm_] == pytest.approx(matmuls, rel=1e-6)
+    assert ops[aten.bmm] == pytest.approx(attention, rel=1e-6)
+    counted = train_flops(shape, tokens, attended, projected)
+    extra = train_flops(shape, 0, 0, projected) // 3 + attention - train_flops(shape, 0, attended, 0)
+    assert counted == pytest.approx(sum(ops.values()) - extra, rel=0.01)
+
+
+def test_peaks_are_looked_up_by_exact_device_name():
+    from grader.training.throughput import peak_flops
+
+    assert peak_flops("NVIDIA H100 80GB HBM3") == (989e12, None)
+    assert peak_flops("NVIDIA H100 PCIe")[0] == 756e12 and peak_flops("NVIDIA H100 NVL")[0] == 835e12
+    assert peak_flops("NVIDIA L40")[0] == 181e12 and peak_flops("NVIDIA L4")[0] == 121e12
+    for unknown in ("NVIDIA H100 80GB HBM3 MIG 3g.40gb", "NVIDIA L40G", "Tesla T4", "AMD Instinct MI300X"):
+        peak, why = peak_flops(unknown)
+        assert peak is None and unknown in why
+    assert peak_flops("cpu")[0] is None
+
+
+def test_the_flop_count_takes_llama_like_configs_and_declines_others():
+    """A student may name another base model: no FLOP count then (and no MFU), never a crash."""
+    from transformers import GPT2Config, LlamaConfig, Qwen2Config
+
+    from grader.training.throughput import _shape_of
+
+    assert _shape_of(LlamaConfig(**SCALED_LLAMA)).layer_matmul_params == 2 * 256 * 256 + 2 * 256 * 64 + 3 * 256 * 1024
+    assert _shape_of(Qwen2Config(hidden_size=64, intermediate_size=128, num_attention_heads=4, num_key_value_heads=2)).kv_dim == 32
+    assert _shape_of(GPT2Config()) is None
+
+
+# ---- What the memory plan counts (grader/training/speed.py) ---------------------------------------------------------
+
+# Llama-3.2-1B's proportions at an eighth of its width: intermediate 4x hidden, q_dim = hidden, kv_dim a quarter.
+SCALED_LLAMA = {"hidden_size": 256, "intermediate_size": 1024, "num_attention_heads": 4, "num_key_value_heads": 1,
+                "head_dim": 64, "vocab_size": 512}  # fmt: skip
+
+
+def flash_like_attention(q, k, v, cu_seq, scale, causal):
+    """One example: CPU FlashAttention with GQA, which keeps what the CUDA varlen kernel keeps (q, k, v, out, lse)."""
+    assert cu_seq.numel() == 2
+    out = torch.nn.functional.scaled_dot_product_attention(
+        *(t.transpose(0, 1)[None] for t in (q, k, v)), is_causal=causal, scale=scale, enable_gqa=True
+    )
+    return out[0].transpose(0, 1)
+
+
+def kept_bytes(layers: int, tokens: int, autocast: bool) -> int:
+    """Bytes of the distinct non-parameter storages autograd keeps after the forward of a kit_varlen Llama."""
+    from transformers import LlamaConfig, LlamaModel
+
+    from grader.training import varlen
+
+    torch.manual_seed(0)
+    config = LlamaConfig(num_hidden_layers=layers, attn_implementation=varlen.register(), **SCALED_LLAMA)
+    model = LlamaModel(config).to(torch.float32 if autocast else torch.bfloat16).train()
+    params = {p.untyped_storage().data_ptr() for p in model.parameters()}
+    kept: dict[int, int] = {}
+
+    def pack(t: torch.Tensor) -> torch.Tensor:
+        if t.untyped_storage().data_ptr() not in params:
+            kept[t.untyped_storage().data_ptr()] = t.untyped_storage().nbytes()
+        return t
+
+    ids = torch.arange(tokens)[None] % config.vocab_size
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=autocast):
+            out = model(input_ids=ids, position_ids=torch.arange(tokens)[None]).last_hidden_state
+    assert out.requires_grad  # the graph, and with it every saved tensor, is alive while counted
+    return sum(kept.values())
+
+
+@pytest.mark.parametrize("autocast", [True, False], ids=["float32_weights_autocast", "bf16_weights_deepspeed"])
+def test_activation_estimate_matches_what_autograd_keeps(monkeypatch, autocast):
+    """Per layer and token, measured with saved_tensors_hooks (one layer and token count minus another)."""
+    from grader.training import varlen
+    from grader.training.speed import ModelShape, activation_parts
+    from transformers import LlamaConfig
+
+    monkeypatch.setattr(varlen, "KERNEL", flash_like_attention)
+    (t1, t2) = (128, 384)
+    measured = (kept_bytes(2, t2, autocast) - kept_bytes(2, t1, autocast) - kept_bytes(1, t2, autocast)
+                + kept_bytes(1, t1, autocast)) / (t2 - t1)  # fmt: skip
+    parts = activation_parts(ModelShape.of(LlamaConfig(**SCALED_LLAMA)), liger=False, autocast=autocast)
+    assert sum(parts.values()) == pytest.approx(measured, rel=0.10), (measured, parts)
+    assert parts["MLP"] > 0.4 * measured  # gate, up, silu(gate) and down_proj's input: the largest part
