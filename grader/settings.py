@@ -151,6 +151,46 @@ def from_mapping(cls: type, raw: Mapping[Any, Any], *, forbidden: Mapping[str, s
     return cls(**values), errors
 
 
+_BOOLS = {"1": True, "true": True, "on": True, "yes": True, "0": False, "false": False, "off": False, "no": False}
+
+
+def parse_assignments(cls: type, text: str) -> tuple[dict[str, Any], list[str]]:
+    """``key=value,key=value`` (an environment variable's text) checked against ``cls``'s declaration.
+
+    Returns the values that passed (typed) and a problem per item that did not.
+    """
+    items = declared(cls)
+    values: dict[str, Any] = {}
+    errors: list[str] = []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        key, sep, raw = part.partition("=")
+        key, raw = key.strip(), raw.strip()
+        if not sep or key not in items:
+            errors.append(f"'{part}' is not key=value with a key among {', '.join(items)}")
+            continue
+        kind = items[key].type
+        value: Any = raw
+        if kind is bool:
+            if raw.lower() not in _BOOLS:
+                errors.append(f"{key}={raw!r}: expected 0 or 1")
+                continue
+            value = _BOOLS[raw.lower()]
+        elif kind is int:
+            try:
+                value = int(raw)
+            except ValueError:
+                errors.append(f"{key}={raw!r}: expected an integer")
+                continue
+        elif kind is str:
+            value = raw.lower()
+        checked, problem = check_value(key, value, items[key])
+        if problem:
+            errors.append(f"{key}={problem.removeprefix(f'{key}: ')}")  # attention='x' is not one of ...
+        else:
+            values[key] = checked
+    return values, errors
+
+
 class NoAliasLoader(yaml.SafeLoader):
     """Safe YAML without aliases: an alias bomb cannot expand, and no tag builds objects."""
 

@@ -15,7 +15,6 @@ submission gets and its one-line error); when ``grade`` exists, a real run repla
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import json
@@ -28,7 +27,8 @@ from typing import Sequence
 
 from grader import records
 from grader.atomic import write_text_atomic
-from grader.batch.layout import GRADE_COLUMNS, STAGES, BatchPaths, Figures, StageState, SubmissionState
+from grader.batch.gradebook import write_grades
+from grader.batch.layout import BatchPaths, Figures, StageState, SubmissionState
 from grader.batch.policy import DEFAULT_POLICY
 from grader.batch.stages import BatchRecord
 from grader.evaluation.evaluate import Summary
@@ -163,19 +163,6 @@ def _evaluate(model: Path, test: Path, out: Path, max_new_tokens: int) -> tuple[
     start = time.monotonic()
     summary = _quiet(evaluate, model, test, out, max_new_tokens=max_new_tokens)
     return summary, time.monotonic() - start
-
-
-def write_grades(batch: BatchPaths) -> None:
-    """grades.csv from every state.json, in GRADE_COLUMNS order (what the batch grader keeps current)."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=GRADE_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for state in batch.states():
-        row = {column: getattr(state.values, column, "") for column in GRADE_COLUMNS}
-        row |= {"id": state.id, "status": state.status, "error": state.error or ""}
-        row |= {f"{stage}_seconds": state.stages[stage].seconds or "" for stage in STAGES}
-        writer.writerow({k: "" if v is None else v for k, v in row.items()})
-    write_text_atomic(batch.grades, buffer.getvalue())
 
 
 def make_batch_dir(

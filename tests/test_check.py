@@ -13,6 +13,7 @@ import pytest
 import grader.submission.check
 import grader.training.train
 import grader.submission.validate
+from grader import records
 from grader.cli import main
 from grader.submission.encode import read_ids
 from grader.submission.prompts import prompt_format
@@ -55,7 +56,7 @@ def test_valid_submission_exits_0_with_the_pipelines_numbers(capsys, submission_
     assert set(result) == TOP_LEVEL
     assert result["ok"] is True and result["violations"] == [] and result["submission"] == str(sub)
     expected = validate_submission(sub, base_model=LLAMA).stats()
-    assert (result["train"], result["val"]) == (expected["train"], expected["val"])
+    assert (result["train"], result["val"]) == (records.to_json(expected["train"]), records.to_json(expected["val"]))
     assert set(result["train"]) == {"examples", "max_tokens", "p50_tokens", "p99_tokens", "total_tokens"}
     assert result["train"]["examples"] == 2000 and result["val"]["examples"] == 50
     if bubblewrap_path():

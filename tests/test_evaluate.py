@@ -13,10 +13,12 @@ import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from grader import answers
+from grader import records
 from grader.answers import Verdict
 from grader.cli import main
 from grader.evaluation.evaluate import Item, checkpoint_prompts, summarize
 from grader.evaluation.generate import Generation, vllm_available
+from grader.training.train import TrainingRecord
 from grader.submission.encode import encode_examples
 from grader.submission.prompts import FORMAT_NAME, prompt_format, write_format
 from tests.test_prompts import default_template
@@ -261,7 +263,8 @@ def test_user_mistakes_fail_with_one_line(checkpoint, tmp_path, capsys, case, ex
         (model / FORMAT_NAME).unlink()
     elif case == "other-format":  # the format of another template put in the checkpoint after training
         model = clone(checkpoint, tmp_path / "swapped")
-        (model / "training_record.json").write_text(json.dumps({"prompt_format_sha256": "0" * 64}))
+        record = TrainingRecord("base", {}, {}, "0" * 64, "1" * 64, 100, 1, 0.5, 1.0, [])  # another format's digest
+        records.save(model / "training_record.json", record)
     elif case == "empty-data":
         write(data, "\n")
     elif case == "bad-json":
@@ -292,7 +295,7 @@ def test_summary_counts_accuracy_per_group_stops_and_boxes():
         Verdict(False, "3", "mismatch"),
         Verdict(True, "2.0", "numeric"),
     ]
-    assert summarize(items, results, verdicts) == {
+    assert records.to_json(summarize(items, results, verdicts)) == {
         "n": 4,
         "correct": 2,
         "accuracy": 0.5,

@@ -105,4 +105,4 @@ def test_oversize_examples_are_rejected_without_tokenizing_them_whole(submission
     exact = len(token_ids(llama_tokenizer, [words.strip()])[0])
     assert 2048 < second.value <= exact and first.value > 2048
     assert result.splits["train"].lengths.tolist() == [result.splits["train"].lengths[0], -1, -1]
-    assert result.stats()["train"]["max_tokens"] == result.splits["train"].lengths[0]  # only tokenized ones count
+    assert result.stats()["train"].max_tokens == result.splits["train"].lengths[0]  # only tokenized ones count

@@ -16,8 +16,9 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import IO
+
+import psutil
 
 from grader.batch.gradebook import write_final
 from grader.batch.layout import RUNNING, STAGE, SubmissionPaths
@@ -135,17 +136,14 @@ def _wait_for_lock(paths: SubmissionPaths, seconds: float = 60.0):
 def _processes_in_group(pgid: int, marker: str) -> list[int]:
     """Live processes of group ``pgid`` whose command line names ``marker`` (never an unrelated group)."""
     found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
+    for proc in psutil.process_iter(["pid", "status", "cmdline"]):
         try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            if fields[0] == "Z" or int(fields[2]) != pgid:
+            if proc.info["status"] == psutil.STATUS_ZOMBIE or os.getpgid(proc.pid) != pgid:
                 continue
-            if marker in (entry / "cmdline").read_bytes().decode("utf-8", "replace"):
-                found.append(int(entry.name))
-        except (OSError, IndexError, ValueError):
+        except (ProcessLookupError, PermissionError):
             continue
+        if marker in " ".join(proc.info["cmdline"] or ()):
+            found.append(proc.pid)
     return found
 
 

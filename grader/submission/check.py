@@ -68,6 +68,7 @@ class Budget:
 class CheckReport:
     """check's result: ``check --json`` prints it, a batch saves it as check.json (docs/check.md)."""
 
+    OMIT_NONE: ClassVar[bool] = True
     ok: bool
     submission: str
     base_model: str

@@ -41,6 +41,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
+
 GRADER_DIR = Path(__file__).resolve().parent.parent  # the grader package (mounted whole: sft_utils.py may use grader.jsonl)
 SANDBOX_KIT = "/kit"  # PYTHONPATH inside the sandbox: /kit/grader is the fixed code
 SANDBOX_SUBMISSION = "/submission"
@@ -305,13 +307,9 @@ def _nproc_limit(max_processes: int) -> int:
     if uid == 0:  # never applied to root; the pids cgroup caps instead
         return max_processes
     running = 0
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            try:
-                if entry.stat().st_uid == uid:
-                    running += len(os.listdir(f"/proc/{entry.name}/task"))
-            except OSError:
-                continue
+    for proc in psutil.process_iter(["uids", "num_threads"]):
+        if proc.info["uids"] is not None and proc.info["uids"].real == uid:
+            running += proc.info["num_threads"] or 1
     return running + max_processes
 
 
@@ -504,8 +502,7 @@ def call_forked(fn: Callable[[], object], seconds: float, extra_memory: int, max
     if pid == 0:  # the child: limits, fn, one JSON answer, exit
         try:
             os.close(read_fd)
-            with open("/proc/self/statm") as statm:
-                inherited = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+            inherited = psutil.Process().memory_info().vms
             resource.setrlimit(resource.RLIMIT_AS, (inherited + extra_memory,) * 2)
             resource.setrlimit(resource.RLIMIT_CPU, (math.ceil(seconds),) * 2)
             try:

@@ -33,15 +33,17 @@ It is read by the fixed code only; ``sft_config.yaml`` has no say.
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 
 from grader.errors import UserError
+from grader.settings import parse_assignments, setting
 from grader.submission.config import TrainConfig
 
 ENV = "KIT_SPEED"
 ATTENTIONS = ("kit_varlen", "flash_attention_2", "sdpa", "eager")
 OPTIMIZERS = ("adamw_torch_fused", "adamw_torch")
+DTYPES = ("float32", "bfloat16")
 GIB = 1024**3
 
 
@@ -141,13 +143,13 @@ def _liger_unavailable() -> str | None:
 class Speed:
     """The fixed code's throughput switches (see the module docstring); ``why`` says how each was chosen."""
 
-    padding_free: bool = False
-    attention: str = "sdpa"
-    liger: bool = False
-    optim: str = "adamw_torch_fused"
-    gradient_checkpointing: bool = False
-    micro_batch_factor: int = 1
-    dtype: str = "float32"
+    padding_free: bool = setting(False, "one row of concatenated examples per micro-batch (needs a varlen kernel)")
+    attention: str = setting("sdpa", "attention kernel", choices=ATTENTIONS)
+    liger: bool = setting(False, "Liger's RMSNorm, RoPE and SwiGLU kernels")
+    optim: str = setting("adamw_torch_fused", "AdamW implementation", choices=OPTIMIZERS)
+    gradient_checkpointing: bool = setting(False, "recompute activations in the backward (when memory needs it)")
+    micro_batch_factor: int = setting(1, "micro-batches merged into one; divides gradient_accumulation_steps", low=1, high=1024)
+    dtype: str = setting("float32", "what the weights load in", choices=DTYPES)
     why: tuple[str, ...] = field(default=(), compare=False)
 
     def as_dict(self) -> dict:
@@ -307,35 +309,19 @@ def choose_speed(
     return apply_override(chosen, text, config, hw) if text.strip() else chosen
 
 
-_BOOLS = {"1": True, "true": True, "on": True, "yes": True, "0": False, "false": False, "off": False, "no": False}
 
 
 def apply_override(speed: Speed, text: str, config: TrainConfig, hardware: Hardware) -> Speed:
     """``key=value,key=value`` on top of ``speed``; a bad key or value is a one-line error."""
-    names = {f.name: f for f in fields(Speed) if f.name != "why"}
-    changes: dict = {}
-    for item in filter(None, (part.strip() for part in text.split(","))):
-        key, sep, value = item.partition("=")
-        key, value = key.strip(), value.strip().lower()
-        if not sep or key not in names:
-            raise UserError(f"{ENV}: '{item}' is not key=value with a key among {', '.join(names)}", exit_code=2)
-        if names[key].type in ("bool", bool):
-            if value not in _BOOLS:
-                raise UserError(f"{ENV}: {key}={value!r}: expected 0 or 1", exit_code=2)
-            changes[key] = _BOOLS[value]
-        elif key == "micro_batch_factor":
-            if not value.isdigit() or int(value) < 1 or config.gradient_accumulation_steps % int(value):
-                raise UserError(
-                    f"{ENV}: micro_batch_factor={value!r} must divide gradient_accumulation_steps "
-                    f"({config.gradient_accumulation_steps})",
-                    exit_code=2,
-                )
-            changes[key] = int(value)
-        else:
-            allowed = {"attention": ATTENTIONS, "optim": OPTIMIZERS, "dtype": ("float32", "bfloat16")}[key]
-            if value not in allowed:
-                raise UserError(f"{ENV}: {key}={value!r} is not one of {', '.join(allowed)}", exit_code=2)
-            changes[key] = value
+    changes, errors = parse_assignments(Speed, text)
+    if errors:
+        raise UserError(f"{ENV}: {errors[0]}", exit_code=2)
+    factor = changes.get("micro_batch_factor", 1)
+    if config.gradient_accumulation_steps % factor:
+        raise UserError(
+            f"{ENV}: micro_batch_factor={factor} must divide gradient_accumulation_steps ({config.gradient_accumulation_steps})",
+            exit_code=2,
+        )
     if changes.get("liger") and hardware.liger is not None:
         raise UserError(f"{ENV}: liger=1 cannot run here: {hardware.liger}", exit_code=2)
     if changes.get("attention") == "flash_attention_2" and not hardware.flash_attn:
