@@ -174,7 +174,7 @@ ADVERSARIAL = [
 
 @pytest.mark.parametrize("output, reference", ADVERSARIAL, ids=lambda x: x[:20] if isinstance(x, str) else None)
 def test_bounded(output: str, reference: str) -> None:
-    grade(r"\boxed{\sqrt{2}}", r"\sqrt{2}+0")  # a ready worker: its start-up is not part of a verdict
+    assert grade(r"\boxed{\sqrt{8}}", r"2\sqrt{2}").reason == "symbolic"  # a ready worker: its start-up is not part of a verdict
     start = time.perf_counter()
     verdict = grade(output, reference)
     assert time.perf_counter() - start < 5.0
