@@ -14,6 +14,8 @@ Two kinds of cases, each row naming its source:
   - NVIDIA/NeMo-Skills @0b012df, tests/test_math_equal.py (Apache-2.0); `math_equal` is symmetric and
     the suite asserts both orders, so each pair is adopted both ways.
   - hendrycks/math @5f3bf91, modeling/math_equivalence_test.py (MIT).
+  - huggingface/lighteval @3fd1526, tests/unit/metrics/test_extractive_match.py (MIT): the one numina
+    case it has beyond Math-Verify's copy.
 
 * **Written here** from datasets' own gold notations (NuminaMath-style golds: `;` inside tuples and
   between alternatives, `or`/`and`, labelled values, relations in ASCII/LaTeX/Unicode, clock times,
@@ -42,6 +44,7 @@ sys.path.insert(0, str(HERE))
 from make_answer_cases import with_answer  # noqa: E402
 
 MV = "huggingface/Math-Verify@5d148cf (Apache-2.0)"
+LIGHTEVAL = "huggingface/lighteval@3fd1526 tests/unit/metrics/test_extractive_match.py (MIT)"
 MV_QWEN = "huggingface/Math-Verify@5d148cf tests/test_all.py, from QwenLM/Qwen2.5-Math evaluation/grader.py (MIT)"
 NEMO = "NVIDIA/NeMo-Skills@0b012df tests/test_math_equal.py (Apache-2.0)"
 HENDRYCKS = "hendrycks/math@5f3bf91 modeling/math_equivalence_test.py (MIT)"
@@ -359,6 +362,8 @@ for a, b, exp, why in [
     add(HENDRYCKS, "other", a, b, exp, why)
 
 
+add(LIGHTEVAL, "notation", r"\boxed{ p = 5, q = 2 \quad \text{and} \quad p = 7, q = 2}", "$p=5,q=2;p=7,q=2$", 1)
+
 # ----------------------------------------------------------------------------------------- written here
 def own(cls: str, pairs: list[tuple[str, str, int]], why: str = "") -> None:
     for reference, box, exp in pairs:
@@ -384,6 +389,10 @@ own("relation", [
     (r"x \geq 5", r"(5, \infty)", 0), (r"-1 \le x < 3", "(-1, 3)", 0), (r"\{x \mid x \geq 2\}", r"(2, +\infty)", 0),
     (r"x < -1 \text{ or } x > 3", r"(-\infty, -1] \cup [3, \infty)", 0), (r"k > -3", "k < -3", 0), (r"x \geq 5", "5", 0),
     ("x ≥ 5", r"x \leq 5", 0), (r"a \geq \frac{1}{2}", r"a > \frac12", 0), (r"m \leq 2", "2 <= m", 0),
+    (r"x \neq 0", r"(-\infty,0)\cup(0,\infty)", 1), (r"k<0 \text{ or } k>4", r"(-\infty,0]\cup[4,+\infty)", 0),
+    (r"\{x \in \mathbb{R} \mid x > 2\}", r"(2, \infty)", 1), (r"\{x \mid x < -1 \text{ or } x > 3\}", r"(-\infty,-1)\cup(3,\infty)", 1),
+    (r"y \geq 5", r"x \in [5,\infty)", 0), (r"-\infty < x < 3", "x<3", 1), (r"\frac{1}{2} < x < 1", "(0.5, 1)", 1),
+    ("x>2", r"x \geq 2", 0), (r"x \neq 0", r"(-\infty,0]\cup[0,\infty)", 0),
 ])
 own("named", [
     ("AB=4, CD=5", "4,5", 1), ("AB=4, CD=5", "AB=4, CD=5", 1), ("AB=4, CD=5", "CD = 5, AB = 4", 1),
@@ -404,6 +413,9 @@ own("named", [
     ("a=1, b=-2, c=3", "1, 3, -2", 0), ("\\cos A = \\frac{3}{5}", "\\frac35", 1), ("\\cos A = \\frac{3}{5}", "\\frac45", 0),
     # an equation is not a named quantity
     ("x + y = 4", "4", 0), ("2x+z=1", "1", 0), ("3 = a + b", "a+b", 0), ("x^2 + y^2 = 25", "25", 0),
+    ("BD/DC = 3/4", "\\frac34", 1), ("\\text{Area} = 12", "12", 1), ("a=1, b=2", "b=1, a=2", 0), ("a=1, b=2", "a=1, c=2", 0),
+    ("x_1=2, x_2=3", "2, 3", 1), ("f(x) = x^2", "f(y) = x^2", 0), ("W(x)=1", "W(n) = 1", 1), ("y=2x+3", "2y=4x+6", 1),
+    ("y=2x+3", "y=4x+6", 0), ("x^2 = 4", "x = 2", 0),
 ])
 own("notation", [
     ("(1;2)", "(1,2)", 1), ("(1;2)", "(2,1)", 0), ("(1;-1;2)", "(1, -1, 2)", 1), ("(2;3),(3;2)", "(3,2),(2,3)", 1),
@@ -419,6 +431,8 @@ own("notation", [
     ("(1,2),(3,4)", "(3,4),(1,2),(3,4)", 1), ("(1,2),(3,4)", "(3,4),(1,2),(5,6)", 0),
     ("\\{(1,2),(3,4)\\}", "(3,4),(1,2)", 1), ("(0,0,0),(1,1,1)", "(1,1,1),(0,0,0)", 1),
     ("(0;0;0),(1;1;1)", "(1,1,1), (0,0,0)", 1), ("(0;0;0),(1;1;1)", "(1,1,1), (0,0,1)", 0),
+    ("(-\\infty;1)\\cup(2;+\\infty)", "(-\\infty,1)\\cup(2,\\infty)", 1), ("x=2\\text{ or }x=3", "x = 3, 2", 1),
+    ("32349", "32, 349", 0), ("1000", "1,000", 1),
 ])
 own("clock", [
     ("12:00", "1:00", 0), ("1:00", "12:00", 0), ("12:00", "12:00", 1), ("3:45", "3:45", 1), ("9:30", "09:30", 1),
@@ -428,9 +442,11 @@ own("clock", [
     ("10:00\\text{ a.m.}", "10:00 pm", 0), ("6:00", "6:00 \\text{ a.m.}", 1), ("6:00", "18:00", 0), ("2:15", "2:30", 0),
     ("12:30", "12:30", 1), ("12:30", "1:30", 0), ("11:59", "11:59", 1), ("11:59", "11:58", 0),
     # ratios stay ratios: equal when proportional
-    ("7:32", "7:32", 1), ("7:32", "14:64", 1), ("7:32", "32:7", 0), ("3:2", "6:4", 1), ("3:2", "3:1", 0),
+    ("7:32", "7:32", 1), ("7:3", "14:6", 1), ("12:5", "24:10", 1), ("7:3", "3:7", 0), ("3:2", "6:4", 1), ("3:2", "3:1", 0),
     ("1:2:3", "2:4:6", 1), ("1:2:3", "1:2:4", 0), ("1:\\sqrt{2}", "\\sqrt{2}:2", 1), ("2:3", "\\frac{2}{3}", 1),
     ("2:3", "\\frac{3}{2}", 0), ("1:4", "1:2", 0),
+    ("\\text{1:00 PM}", "13:00", 1), ("1:00 \\text{ PM}", "1:00 \\text{ AM}", 0), ("10:30", "10\\!:\\!30", 1),
+    ("12:00 \\text{ a.m.}", "0:00", 1), ("12:00", "12", 0), ("2:1", "1:2", 0), ("0:1:2", "0:1:3", 0),
 ])
 own("reorder", [
     ("\\sqrt{\\sqrt{11}+\\sqrt{194}}", "\\sqrt{\\sqrt{194}+\\sqrt{11}}", 1),
@@ -450,6 +466,9 @@ own("reorder", [
     ("\\sin x \\cos y + \\cos x \\sin y", "\\cos x\\sin y+\\sin x\\cos y", 1),
     ("4\\sqrt{2}+3\\sqrt{3}+2\\sqrt{5}+\\sqrt{7}", "\\sqrt7+2\\sqrt5+3\\sqrt3+4\\sqrt2", 1),
     ("4\\sqrt{2}+3\\sqrt{3}+2\\sqrt{5}+\\sqrt{7}", "\\sqrt7+2\\sqrt5+3\\sqrt2+4\\sqrt3", 0),
+    ("6 - 5i", "7-5i", 0), ("\\log(2+x)", "\\log(x+2)", 1), ("e^{x+1}", "e^{1+x}", 1), ("\\sin 2x", "x\\sin 2", 0),
+    ("\\frac{\\sqrt{6}-\\sqrt{2}}{4}", "\\frac{\\sqrt{2}-\\sqrt{6}}{4}", 0), ("(1+\\sqrt{2})^2", "(\\sqrt2-1)^2", 0),
+    ("f(x+1)", "f(1+x)", 1),
 ])
 
 
