@@ -5,11 +5,13 @@ Why: answers that differ only in the order of terms or factors (``15+2\\sqrt{33}
 are the same answer, and sympy's ``simplify`` can spend seconds proving it when radicals are nested.
 Here an expression becomes a sum of terms ``coefficient * factors`` (exact rational coefficients,
 like terms and equal bases merged, numbers distributed over sums), each part printed in sorted order.
-Equal texts prove two answers equal; different texts decide nothing (sympy still may).
+Equal texts prove two answers equal; different texts decide nothing, except between two polynomials
+in free variables (``6-5i`` and ``7-5i``), whose printed form is unique.
 
-The grammar is :mod:`grader.answers.number`'s, with its refusals of ambiguous input (``a/bc``,
-``2\\frac12``, ``2^10``). A name followed by a parenthesis and ``\\sin x``-like calls stay opaque
-factors (``f(x)`` may be a function), so no reading of them can make two different answers equal.
+The grammar is :mod:`grader.answers.grammar`'s, shared with the evaluator, with its refusals of
+ambiguous input (``a/bc``, ``2\\frac12``, ``2^10``). A name followed by a parenthesis and ``\\sin x``-like
+calls stay opaque factors (``f(x)`` may be a function), so no reading of them can make two different
+answers equal.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ import re
 from fractions import Fraction
 from functools import lru_cache
 
-from grader.answers.number import _GREEK, _MUL, _DIV, MAX_BITS, Unknown, _int_root, _is_number, _tokenize
+from grader.answers.grammar import GREEK, TokenParser, Unknown, is_number, tokenize
+from grader.answers.number import MAX_BITS, _int_root
 
 MAX_CHARS = 2_000  # real answers are far shorter; a longer atom is left to the other comparisons
 MAX_EXPONENT = 64  # integer powers are expanded into coefficients and exponents only up to this
@@ -160,84 +163,39 @@ def _pow(base: Poly, exp: Poly) -> Poly:
     return _factor("(" + _key(base) + ")", e)
 
 
-class _Parser:
-    """Recursive descent over number.py's tokens, building polynomials."""
+class _Parser(TokenParser[Poly]):
+    """Polynomials over the shared grammar; ``f(x)`` and ``\\sin x`` become opaque factors."""
 
-    def __init__(self, tokens: list[str]):
-        self.t = tokens
-        self.i = 0
+    MACROS = frozenset(GREEK | _FUNCTIONS)
 
-    def peek(self, k: int = 0) -> str | None:
-        j = self.i + k
-        return self.t[j] if j < len(self.t) else None
+    def add(self, a: Poly, b: Poly) -> Poly:
+        return _add(a, b)
 
-    def take(self, expected: str | None = None) -> str:
-        tok = self.peek()
-        if tok is None or (expected is not None and tok != expected):
-            raise Unknown("unexpected token")
-        self.i += 1
-        return tok
+    def neg(self, a: Poly) -> Poly:
+        return _scale(a, Fraction(-1))
 
-    def starts_primary(self, tok: str | None) -> bool:
-        if tok is None:
-            return False
-        name = tok[1:] if tok.startswith("\\") else ""
-        return (_is_number(tok) or tok in ("(", "{", r"\frac", r"\sqrt", r"\pi")
-                or name in _GREEK or name in _FUNCTIONS or (len(tok) == 1 and tok.isalpha()))
+    def mul(self, a: Poly, b: Poly) -> Poly:
+        return _mul(a, b)
 
-    def expr(self) -> Poly:
-        p = self.term()
-        while self.peek() in ("+", "-"):
-            op = self.take()
-            q = self.term()
-            p = _add(p, q if op == "+" else _scale(q, Fraction(-1)))
-        return p
+    def div(self, a: Poly, b: Poly) -> Poly:
+        return _mul(a, _inverse(b))
 
-    def term(self) -> Poly:
-        p = self.signed()
-        while True:
-            tok = self.peek()
-            if tok in _MUL:
-                self.take()
-                p = _mul(p, self.signed())
-            elif tok in _DIV:
-                self.take()
-                d = self.power()
-                if self.starts_primary(self.peek()):
-                    raise Unknown("a/bc is ambiguous")
-                p = _mul(p, _inverse(d))
-            elif self.starts_primary(tok):
-                p = _mul(p, self.power())
-            else:
-                return p
+    def constant(self, a: Poly) -> Fraction | None:
+        return _constant_of(a)
 
-    def signed(self) -> Poly:
-        tok = self.peek()
-        if tok in ("-", "+"):
-            self.take()
-            p = self.signed()
-            return _scale(p, Fraction(-1)) if tok == "-" else p
-        return self.power()
-
-    def power(self) -> Poly:
-        base = self.primary()
-        if self.peek() != "^":
-            return base
-        self.take()
-        exp = self.arg()
-        if self.peek() == "^":
-            raise Unknown("a^b^c is ambiguous")
+    def raise_to(self, base: Poly, exp: Poly) -> Poly:
         return _pow(base, exp)
+
+    def exponent(self) -> Poly:
+        return self.arg()
 
     def arg(self) -> Poly:
         """One macro argument or exponent: a braced group or one single-character token."""
         tok = self.peek()
         if tok == "{":
             self.take()
-            p = self.expr()
-            self.take("}")
-            return p
-        if tok is not None and (len(tok) == 1 and tok.isalnum() or tok == r"\pi" or tok[1:] in _GREEK):
+            return self.group("{")
+        if tok is not None and (len(tok) == 1 and tok.isalnum() or tok == r"\pi" or tok[1:] in GREEK):
             return self.primary()
         raise Unknown("unsupported argument")
 
@@ -264,9 +222,7 @@ class _Parser:
         """``f(x)``, ``\\sin(x)``, ``\\sin x``: an opaque factor holding its canonical argument."""
         tok = self.peek()
         if tok in ("(", "{"):
-            self.take()
-            arg = self.expr()
-            self.take(")" if tok == "(" else "}")
+            arg = self.group(self.take())
         else:
             arg = self.arg()
             if self.starts_primary(self.peek()) and not (self.peek() or "")[1:] in _FUNCTIONS:
@@ -275,32 +231,23 @@ class _Parser:
 
     def primary(self) -> Poly:
         tok = self.take()
-        if _is_number(tok):
+        if is_number(tok):
             if self.peek() in (r"\overline", r"\bar") or ("." not in tok and self.peek() == r"\frac"):
                 raise Unknown("repeating decimal or mixed number")
             return _const(Fraction(tok))
         if tok in ("(", "{"):
-            p = self.expr()
-            self.take(")" if tok == "(" else "}")
-            return p
+            return self.group(tok)
         if tok == r"\frac":
             num = self.arg()
             return _mul(num, _inverse(self.arg()))
         if tok == r"\sqrt":
-            k = 2
-            if self.peek() == "[":
-                self.take()
-                index = _constant_of(self.expr())
-                self.take("]")
-                if index is None or index.denominator != 1 or not 2 <= index <= 12:
-                    raise Unknown("bad root index")
-                k = int(index)
+            k = self.root_index()
             return _pow(self.arg(), _const(Fraction(1, k)))
         if tok == r"\pi":
             return _factor(tok)
         if tok[1:] in _FUNCTIONS:
             return self.call(tok)
-        if tok[1:] in _GREEK or (len(tok) == 1 and tok.isalpha()):
+        if tok[1:] in GREEK or (len(tok) == 1 and tok.isalpha()):
             name = self.name(tok)
             return self.call(name) if self.peek() == "(" else _factor(name)
         raise Unknown(f"unsupported token {tok!r}")
@@ -311,7 +258,7 @@ def _parse(atom: str) -> Poly | None:
     if len(atom) > MAX_CHARS:
         return None
     try:
-        p = _Parser(_tokenize(atom))
+        p = _Parser(tokenize(atom))
         poly = p.expr()
         return None if p.peek() is not None else poly
     except (Unknown, ValueError, ZeroDivisionError, OverflowError, RecursionError):

@@ -169,9 +169,9 @@ def _compare_ratios(c: Node, r: Node, cmp: AtomCmp) -> Result:
     if c.kind == r.kind == "ratio":
         if len(c.items) != len(r.items):
             return False, EXACT
-        n = len(c.items)
-        return _all([cmp(f"({c.items[i].text})\\cdot({r.items[j].text})", f"({c.items[j].text})\\cdot({r.items[i].text})")
-                     for i in range(n) for j in range(i + 1, n)])
+        cs, rs = [x.text for x in c.items], [x.text for x in r.items]
+        pairs = [(i, j) for i in range(len(cs)) for j in range(i + 1, len(cs))]
+        return _all([cmp(f"({cs[i]})\\cdot({rs[j]})", f"({cs[j]})\\cdot({rs[i]})") for i, j in pairs])
     ratio, other = (c, r) if c.kind == "ratio" else (r, c)
     if len(ratio.items) != 2 or other.kind != "atom":
         return False, EXACT
@@ -197,7 +197,8 @@ def compare(c: Node, r: Node, cmp: AtomCmp) -> Result:
         return _compare_relations(c, r, cmp)
     if "ratio" in (c.kind, r.kind):
         return _compare_ratios(c, r, cmp)
-    if c.kind in ("rel", "list") and r.kind in ("tuple", "union") or r.kind in ("rel", "list") and c.kind in ("tuple", "union"):
+    intervals, relations = ("tuple", "union"), ("rel", "list")
+    if c.kind in relations and r.kind in intervals or r.kind in relations and c.kind in intervals:
         ci, ri = as_interval(c), as_interval(r)
         if (ci is None) != (ri is None):
             return compare(ci or c, ri or r, cmp)
@@ -210,7 +211,8 @@ def compare(c: Node, r: Node, cmp: AtomCmp) -> Result:
         return compare(c.items[0], r, cmp)
     if r.kind == "set" and len(r.items) == 1 and c.kind == "atom":
         return compare(c, r.items[0], cmp)
-    if c.kind == r.kind == "tuple" and c.brackets == r.brackets and not (c.labels and r.labels and c.labels != r.labels) \
+    same_variable = not (c.labels and r.labels and c.labels != r.labels)  # intervals read from relations
+    if c.kind == r.kind == "tuple" and c.brackets == r.brackets and same_variable \
             or c.kind == r.kind == "matrix" and c.shape == r.shape:
         if len(c.items) != len(r.items):
             return False, EXACT

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from grader.answers.number import _GREEK
+from grader.answers.grammar import GREEK
 
 _NAME = re.compile(r"^(?:[A-Za-z]|\\[A-Za-z]+)(?:_\{?[0-9A-Za-z]+\}?)?'*(?:\([A-Za-z]\))?$")
 _POINTS = re.compile(r"^(?:[A-Z](?:_\{?[0-9A-Za-z]+\}?)?'*)+$")  # AB, A_1B_1, AA'
@@ -29,7 +29,7 @@ def is_name(s: str) -> bool:
     if m is None:
         return False
     if s.startswith("\\"):
-        return s[1:].split("_")[0].split("(")[0] in _GREEK
+        return s[1:].split("_")[0].split("(")[0] in GREEK
     return True
 
 
