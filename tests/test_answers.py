@@ -123,6 +123,7 @@ RULES = [
     ("11:21", "V_1:V_2=11:21", True), (r"\frac{1}{\sqrt6}", r"\frac{NO}{BO}=\frac{1}{\sqrt{6}}", True),
     ("60", r"\angle ABC = 60^\circ", True), ("4", "x+y=4", False), ("a+c", "7=11a+c", False), ("(2,-1)", "x=2, y=-1", True),
     ("-1, 2", "x=2, y=-1", False), ("W(n)=1", "W(x)=1", True), ("f(y)=x^2", "f(x)=x^2", False),
+    ("3", r"f(x)_{\max}=3", True),
     # dataset gold notations: ';' in tuples and between alternatives, glued or/and, repeated items
     ("(1,2)", "(1;2)", True), ("(5,2),(7,2)", "p=5,q=2;p=7,q=2", True), ("(2,5),(2,7)", "p=5,q=2;p=7,q=2", False),
     ("(7,11),(11,7)", "(11,7)or(7,11)", True), ("(1,2),(3,4),(1,2)", "(1,2),(3,4)", True), ("1,2", "1,1,2", False),
@@ -130,7 +131,7 @@ RULES = [
     # clock times (the reference's form decides) and ratios (proportional)
     ("1:00", "12:00", False), ("12:00", "12:00", True), ("15:45", r"3:45\text{ p.m.}", True),
     (r"3:45 \text{ a.m.}", r"3:45\text{ p.m.}", False), ("7:105", "3:45", False), ("14:6", "7:3", True), ("3:7", "7:3", False),
-    (r"\frac{2}{3}", "2:3", True),
+    (r"\frac{2}{3}", "2:3", True), ("3 PM", r"3:00\text{ p.m.}", True), ("3 AM", r"3:00\text{ p.m.}", False),
     # terms reordered inside sums, products and nested radicals
     (r"\frac{\sqrt{\sqrt{11}+\sqrt{194}}}{2\sqrt{33}+15}", r"\frac{\sqrt{\sqrt{11}+\sqrt{194}}}{15+2\sqrt{33}}", True),
     ("(b+2)(a+5)", "(a+5)(b+2)", True), ("(b+5)(a+2)", "(a+5)(b+2)", False), (r"\frac{x}{7}+\frac{2}{7}", r"\frac{x+2}{7}", True),

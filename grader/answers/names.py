@@ -16,6 +16,7 @@ from grader.answers.grammar import GREEK
 _NAME = re.compile(r"^(?:[A-Za-z]|\\[A-Za-z]+)(?:_\{?[0-9A-Za-z]+\}?)?'*(?:\([A-Za-z]\))?$")
 _POINTS = re.compile(r"^(?:[A-Z](?:_\{?[0-9A-Za-z]+\}?)?'*)+$")  # AB, A_1B_1, AA'
 _SUBSCRIPTED = re.compile(r"^[A-Za-z]_\{[^{}]+\}$")  # S_{MBCN}, S_{\triangle ABC}
+_QUALIFIED = re.compile(r"^(.+?)_\{[^{}]*\}$")  # f(x)_{\max}: a label with a qualifier
 _WRAPPED = re.compile(r"^(?:\|(.+)\||\\(?:overline|vec|overrightarrow|widehat)\{(.+)\})$")
 _ANGLE = re.compile(r"^m?\\(?:angle|measuredangle|triangle) ?(.+)$")
 _FRACTION = re.compile(r"^\\frac\{([^{}]+)\}\{([^{}]+)\}$")
@@ -37,7 +38,7 @@ def is_label(s: str) -> bool:
     """A name, or a label of a quantity: ``AB``, ``|AB|``, ``\\angle ABC``, ``V_1:V_2``, ``\\frac{a}{b}``."""
     if is_name(s) or _POINTS.match(s) or _SUBSCRIPTED.match(s):
         return True
-    m = _WRAPPED.match(s) or _ANGLE.match(s) or _TRIG.match(s)
+    m = _WRAPPED.match(s) or _ANGLE.match(s) or _TRIG.match(s) or _QUALIFIED.match(s)
     if m:
         return is_label(m.group(m.lastindex or 0))
     for sep in (":", "/"):  # V_1:V_2, BD/DC

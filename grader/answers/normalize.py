@@ -73,8 +73,8 @@ _ARTICLE = re.compile(r"^(?:an?|the)\s+", re.IGNORECASE)
 _PLAIN_CONNECTOR = re.compile(r"(?<=\S)\s+(?:and|or)\s+(?=\S)")
 _GLUED_CONNECTOR = re.compile(r"(?<=[0-9)\]}])(?:or|and)(?=[A-Z0-9(\[\\{-])")  # (11,7)or(7,11), 1orW(x)=-1
 _LIST_COMMA = re.compile(r"(?<=\d),[ \t\n]+(?=\d{3}(?![\d.]))")  # "32, 349" is two numbers; 32,349 is one
-_CLOCK_SUFFIX = re.compile(
-    r"(\d{1,2}:\d{2})\s*(\\(?:text|textrm|mathrm|mbox|rm)\s*\{\s*)?([aApP])\.?\s*[mM]\.?(?(2)\s*\})(?![A-Za-z])"
+_CLOCK_SUFFIX = re.compile(  # 3:45 p.m., 3 PM, 10:00\text{ a.m.}
+    r"(?<![\d.:])(\d{1,2})(:\d{2})?\s*(\\(?:text|textrm|mathrm|mbox|rm)\s*\{\s*)?([aApP])\.?\s*[mM]\.?(?(3)\s*\})(?![A-Za-z])"
 )
 _MATH_WORDS = {"sin", "cos", "tan", "cot", "sec", "csc", "log", "ln", "exp", "max", "min", "gcd", "lcm", "mod"}
 _UNIT_NAMES = (
@@ -218,7 +218,7 @@ def normalize(answer: str) -> str:
     s = _GROUP_COMMA.sub(",", s)
     s = _DEGREES.sub(" ", s)
     s = _PERCENT.sub(" ", s)
-    s = _CLOCK_SUFFIX.sub(lambda m: m.group(1) + m.group(3).lower() + "m", s)  # 3:45 p.m. -> 3:45pm
+    s = _CLOCK_SUFFIX.sub(lambda m: m.group(1) + (m.group(2) or ":00") + m.group(4).lower() + "m", s)  # -> 3:45pm
     s = _handle_text(s)
     s = _strip_plain_units(s)
     for pattern, repl in _SIMPLE:
