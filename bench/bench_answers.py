@@ -2,8 +2,9 @@
 
 Outputs are built from the real GSM8K and MATH-500 answers (../shared/data) the way a fine-tuned
 model writes them: the worked solution with its final box replaced by the right answer in another
-notation, a near miss, or no/unclosed box. The agreement part runs over tests/data/answer_cases.jsonl,
-once with this grader and once with math-verify alone (``parse`` + ``verify`` on the same last box).
+notation, a near miss, or no/unclosed box. The agreement part runs over every case file in tests/data
+(cases marked ``debatable`` are left out), once with this grader and once with math-verify alone
+(``parse`` + ``verify`` on the same last box); the slowest single verdict is taken over all of them.
 
     python bench/bench_answers.py [--data ../shared/data] [--workers 2] [--no-compare]
 
@@ -31,6 +32,7 @@ from grader.answers.pool import get_pool  # noqa: E402
 from grader.answers.grade import DEFAULT_MEMORY_MB, Verdict, _fast, extract_last_boxed, grade, grade_many  # noqa: E402
 
 CASES = ROOT / "tests" / "data" / "answer_cases.jsonl"
+CASE_FILES = [CASES, ROOT / "tests" / "data" / "answer_cases_blind.jsonl", ROOT / "tests" / "data" / "answer_cases_peers.jsonl"]
 _spec = importlib.util.spec_from_file_location("make_answer_cases", ROOT / "tests" / "data" / "make_answer_cases.py")
 gen = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
 _spec.loader.exec_module(gen)  # type: ignore[union-attr]
@@ -76,7 +78,7 @@ def math_items(rows: list[dict], rng: random.Random) -> list[tuple[str, str]]:
 def fresh_workers(workers: int) -> None:
     """Restart the workers (their parse caches would flatter a second pass) and wait until they are up."""
     get_pool(DEFAULT_MEMORY_MB).close()
-    grade_many([(rf"\boxed{{\sqrt{{{k + 2}}}}}", rf"\sqrt{{{k + 2}}}+0\sqrt{{2}}") for k in range(workers)],
+    grade_many([(rf"\boxed{{\sqrt{{{4 * (k + 2)}}}}}", rf"2\sqrt{{{k + 2}}}") for k in range(workers)],
                workers=workers)
 
 
@@ -95,6 +97,19 @@ def latencies(items: list[tuple[str, str]]) -> list[float]:
         grade(output, ref)
         out.append(time.perf_counter() - start)
     return out
+
+
+def slowest(items: list[tuple[str, str]]) -> tuple[int, float, str]:
+    """(count, seconds, reason) of the slowest verdict, graded one at a time on a ready worker."""
+    fresh_workers(1)
+    worst, reason = 0.0, ""
+    for output, ref in items:
+        start = time.perf_counter()
+        v = grade(output, ref)
+        took = time.perf_counter() - start
+        if took > worst:
+            worst, reason = took, v.reason
+    return len(items), worst, reason
 
 
 def math_verify_verdict(output: str, reference: str) -> bool:
@@ -142,31 +157,32 @@ def main() -> int:
         v = grade(output, ref)
         print(f"| {name} | {v.correct} | {v.reason} | {time.perf_counter() - start:.2f} |")
 
+    slow = slowest([(c["output"], c["reference"]) for path in CASE_FILES for c in load(path)])
+    print(f"\nSlowest single verdict over all {slow[0]} cases of the case files: {slow[1]:.2f} s "
+          f"(reason {slow[2]}).")
+
     if args.no_compare:
         return 0
-    cases = load(CASES)
-    expected = [c["expected"] for c in cases]
-    ours = [v.correct for v in grade_many([(c["output"], c["reference"]) for c in cases], workers=args.workers)]
     logging.disable(logging.WARNING)  # math-verify logs every parse failure
-    start = time.perf_counter()
-    theirs = [math_verify_verdict(c["output"], c["reference"]) for c in cases]
-    mv_seconds = time.perf_counter() - start
-    print(f"\nAgreement with the expected verdicts of the {len(cases)} cases in `tests/data/answer_cases.jsonl` "
-          f"(math-verify: `parse` + `verify` with default settings on the same last box, {mv_seconds:.0f} s):\n")
-    print("| grader | agreement | false positives | false negatives |")
-    print("| --- | ---: | ---: | ---: |")
-    for name, got in (("this grader", ours), ("math-verify 0.9.0 alone", theirs)):
-        ok = sum(g == e for g, e in zip(got, expected))
-        fp = sum(g and not e for g, e in zip(got, expected))
-        fn = sum(e and not g for g, e in zip(got, expected))
-        print(f"| {name} | {100 * ok / len(cases):.2f}% ({ok}/{len(cases)}) | {fp} | {fn} |")
-    by_cat: Counter = Counter()
-    totals: Counter = Counter(c["category"] for c in cases)
-    for c, g in zip(cases, theirs):
-        if g != c["expected"]:
-            by_cat[c["category"]] += 1
-    print("\nWhere math-verify disagrees, by case category: "
-          + ", ".join(f"{k} {v}/{totals[k]}" for k, v in by_cat.most_common()) + ".")
+    print("\nAgreement with the expected verdicts of each case file (math-verify: `parse` + `verify` with default "
+          "settings on the same last box; cases marked debatable left out):\n")
+    print("| cases | grader | agreement | false positives | false negatives |")
+    print("| --- | --- | ---: | ---: | ---: |")
+    for path in CASE_FILES:
+        cases = [c for c in load(path) if not c.get("debatable")]
+        expected = [c["expected"] for c in cases]
+        ours = [v.correct for v in grade_many([(c["output"], c["reference"]) for c in cases], workers=args.workers)]
+        theirs = [math_verify_verdict(c["output"], c["reference"]) for c in cases]
+        for name, got in (("this grader", ours), ("math-verify 0.9.0 alone", theirs)):
+            ok = sum(g == e for g, e in zip(got, expected))
+            fp = sum(g and not e for g, e in zip(got, expected))
+            fn = sum(e and not g for g, e in zip(got, expected))
+            print(f"| `{path.name}` | {name} | {100 * ok / len(cases):.2f}% ({ok}/{len(cases)}) | {fp} | {fn} |")
+        if path == CASES:
+            by_cat: Counter = Counter(c["category"] for c, g in zip(cases, theirs) if g != c["expected"])
+            totals: Counter = Counter(c["category"] for c in cases)
+            mv_disagree = ", ".join(f"{k} {v}/{totals[k]}" for k, v in by_cat.most_common())
+    print(f"\nWhere math-verify disagrees on `{CASES.name}`, by case category: {mv_disagree}.")
     return 0
 
 

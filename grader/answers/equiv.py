@@ -1,4 +1,4 @@
-"""Structure of an answer (tuple, interval, set, list, union, matrix, equation, atom) and equivalence.
+"""Equivalence of two parsed answers (:mod:`grader.answers.parse` reads their structure).
 
 Comparison is three-valued: True, False, or None ("cannot tell without a CAS"). The main process
 compares with :func:`fast_atom_cmp` only; a None result is sent to a worker process, which runs the
@@ -7,18 +7,25 @@ very same structural comparison with sympy behind the atom comparator (:mod:`gra
 Rules (see docs/grading.md): tuples and intervals are ordered and their brackets must match; bare
 lists of solutions and ``\\{...\\}`` sets are unordered multisets; unions compare their parts
 unordered; matrices elementwise (a column or row vector also matches a parenthesized tuple);
-``x = 5`` matches ``5``; ``a \\pm b`` is the list ``a+b, a-b``.
+``x = 5`` matches ``5``; ``a \\pm b`` is the list ``a+b, a-b``. Values labelled with distinct names
+(``AB=4, CD=5``) form a *record*, matched label by label or, given bare, in order; records separated
+by ``;`` are alternatives. Relations keep their operators (an interval answer matches a relation in one
+variable); ratios are equal when proportional; a reference that reads as a clock time is a time.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
 from typing import Callable
 
+from grader.answers.canon import canonical, canonical_up_to_scale, distinct_polynomials
+from grader.answers.clock import clock_time, same_time
+from grader.answers.names import same_label
 from grader.answers.normalize import TooComplex
-from grader.answers.number import _GREEK, definitely_different, evaluate, plain_number_key
+from grader.answers.number import definitely_different, evaluate, plain_number_key
+from grader.answers.parse import Node, as_interval, is_assignment, parse
+from grader.answers.relation import FLIP
 
 EXACT, NUMERIC, SYMBOLIC = 0, 1, 2  # how a True verdict was reached, weakest evidence wins the label
 METHOD_NAMES = ("exact", "numeric", "symbolic")
@@ -26,181 +33,6 @@ MAX_UNORDERED = 40  # unordered items left after removing identical ones; beyond
 
 Result = tuple["bool | None", int]
 AtomCmp = Callable[[str, str], Result]
-
-
-@dataclass(frozen=True)
-class Node:
-    """One parsed answer: ``kind`` is atom, tuple, set, list, union, matrix or eq."""
-
-    kind: str
-    items: tuple["Node", ...] = ()
-    text: str = ""
-    brackets: str = ""
-    shape: tuple[int, int] = (0, 0)
-
-
-def _atom(text: str) -> Node:
-    return Node("atom", text=text)
-
-
-def split_top(s: str, sep: str) -> list[str]:
-    """Split ``s`` at ``sep`` where it is outside every bracket pair (``\\{ \\}`` included).
-
-    Only brackets, backslashes and separators are visited (a regex jumps over everything else), so
-    a long run of digits costs almost nothing.
-    """
-    if sep not in s:
-        return [s]
-    parts: list[str] = []
-    depth = 0
-    start = 0
-    word_sep = sep[0] == "\\" and sep[-1].isalpha()
-    for m in _SPLIT_EVENTS[sep].finditer(s):
-        i = m.start()
-        tok = m.group()
-        if tok == sep:
-            end = m.end()
-            if depth == 0 and not (word_sep and end < len(s) and s[end].isalpha()):
-                parts.append(s[start:i])
-                start = end
-                continue
-        if tok[0] == "\\":
-            depth += {"\\{": 1, "\\}": -1}.get(tok, 0)
-        elif tok in "([{":
-            depth += 1
-        elif tok in ")]}":
-            depth -= 1
-    parts.append(s[start:])
-    return parts
-
-
-class _SplitEvents(dict):
-    """Per separator, a regex for the characters that matter to :func:`split_top`."""
-
-    def __missing__(self, sep: str) -> re.Pattern[str]:
-        self[sep] = re.compile(re.escape(sep) + r"|\\(?:[A-Za-z]+|.)|[()\[\]{}]", re.S)
-        return self[sep]
-
-
-_SPLIT_EVENTS = _SplitEvents()
-
-
-def _outer_pair(s: str) -> tuple[str, str, str] | None:
-    """``(open, close, inner)`` when one bracket pair wraps all of ``s``; intervals may mix types."""
-    if s.startswith("\\{"):
-        opener = "\\{"
-    elif s[:1] in ("(", "["):
-        opener = s[0]
-    else:
-        return None
-    depth = 0
-    i = 0
-    n = len(s)
-    while i < n:
-        ch = s[i]
-        if ch == "\\":
-            nxt = s[i + 1 : i + 2]
-            if nxt in ("{", "}"):
-                depth += 1 if nxt == "{" else -1
-                if depth == 0:
-                    return (opener, "\\}", s[2:-2]) if i + 2 == n and opener == "\\{" else None
-            i += 2
-            continue
-        if ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-            if depth == 0:
-                if i == n - 1 and opener != "\\{" and ch in ")]":
-                    return (opener, ch, s[1:-1])
-                return None
-        i += 1
-    return None
-
-
-_GROUPED = re.compile(r"^-?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
-_MATRIX = re.compile(r"^\\begin\{([pbBvV]?matrix|smallmatrix|array)\}(?:\{[lcr|]*\})?(.*)\\end\{\1\}$", re.S)
-_NAME = re.compile(r"^(?:[A-Za-z]|\\[A-Za-z]+)(?:_\{?[0-9A-Za-z]+\}?)?'*(?:\([A-Za-z]\))?$")
-
-
-def _is_name(s: str) -> bool:
-    """A variable or function name that may stand left of ``=`` in an answer such as ``x = 5``."""
-    m = _NAME.match(s)
-    if m is None:
-        return False
-    if s.startswith("\\"):
-        return s[1:].split("_")[0].split("(")[0] in _GREEK
-    return True
-
-
-def _is_name_tuple(s: str) -> bool:
-    pair = _outer_pair(s)
-    return pair is not None and pair[0] == "(" and all(_is_name(p) for p in split_top(pair[2], ","))
-
-
-def _flat(node: Node) -> tuple[Node, ...]:
-    return node.items if node.kind == "list" else (node,)
-
-
-def _expand_pm(s: str) -> Node | None:
-    """``a \\pm b`` as the unordered list ``a+b, a-b``; None when there is no top-level ``\\pm``."""
-    for sign, (first, second) in (("\\pm", ("+", "-")), ("\\mp", ("-", "+"))):
-        parts = split_top(s, sign)
-        if len(parts) > 1:
-            left, right = parts[0], sign.join(parts[1:])
-            items = _flat(parse(left + first + right, False)) + _flat(parse(left + second + right, False))
-            return Node("list", items)
-    return None
-
-
-def parse(s: str, grouping: bool = True) -> Node:
-    """Parse a normalized answer. ``grouping``: read ``1,000`` as one number, not a list."""
-    if s == "\\emptyset":
-        return Node("set")
-    parts = split_top(s, "\\cup")
-    if len(parts) > 1:
-        return Node("union", tuple(parse(p, False) for p in parts))
-    m = _MATRIX.match(s)
-    if m:
-        rows = [r for r in split_top(m.group(2), "\\\\") if r.strip()]
-        cells = [split_top(r, "&") for r in rows]
-        width = len(cells[0]) if cells else 0
-        if cells and all(len(c) == width for c in cells):
-            items = tuple(parse(c, False) for row in cells for c in row)
-            return Node("matrix", items, shape=(len(cells), width))
-        return _atom(s)
-    if grouping and _GROUPED.match(s):
-        return _atom(s.replace(",", ""))
-    parts = [p for chunk in split_top(s, ";") for p in split_top(chunk, ",")]
-    if len(parts) > 1:
-        items = tuple(x for p in parts if p for x in _flat(parse(p, False)))
-        return items[0] if len(items) == 1 else Node("list", items)
-    pair = _outer_pair(s)
-    if pair is not None:
-        opener, closer, inner = pair
-        inner_parts = split_top(inner, ",")
-        if opener == "\\{":
-            items = () if not inner.strip() else tuple(x for p in inner_parts for x in _flat(parse(p, False)))
-            return Node("set", items)
-        if len(inner_parts) > 1:
-            return Node("tuple", tuple(parse(p, False) for p in inner_parts), brackets=opener + closer)
-        if opener + closer in ("()", "[]"):
-            return parse(inner, grouping)
-    parts = split_top(s, "=")
-    if len(parts) > 1:
-        return Node("eq", tuple(parse(p, False) if i else _atom(p) for i, p in enumerate(parts)))
-    parts = split_top(s, "\\in")
-    if len(parts) == 2 and _is_name(parts[0]):
-        return Node("eq", (_atom(parts[0]), parse(parts[1], False)))
-    expanded = _expand_pm(s)
-    if expanded is not None:
-        return expanded
-    return _atom(s)
-
-
-def _is_assignment(node: Node) -> bool:
-    lhs = node.items[0].text
-    return _is_name(lhs) or _is_name_tuple(lhs)
 
 
 def _all(results: list[Result]) -> Result:
@@ -229,7 +61,18 @@ def _has_matching(edges: list[list[int]], n: int) -> bool:
     return all(augment(i, [False] * n) for i in range(n))
 
 
+def _any(results: list[Result]) -> Result:
+    """Disjunction of three-valued results (no result at all is False)."""
+    for value, method in results:
+        if value is True:
+            return True, method
+    method = max((m for _, m in results), default=EXACT)
+    return (False if all(v is False for v, _ in results) else None), method
+
+
 def _unordered(cs: tuple[Node, ...], rs: tuple[Node, ...], cmp: AtomCmp) -> Result:
+    if len(set(rs)) == len(rs) and len(set(cs)) < len(cs):  # an answer may repeat an item the reference lists once
+        cs = tuple(dict.fromkeys(cs))
     if len(cs) != len(rs):
         return False, EXACT
     left = Counter(cs)
@@ -257,13 +100,16 @@ def _equation_difference(node: Node) -> str:
 
 
 def _compare_equations(c: Node, r: Node, cmp: AtomCmp) -> Result:
-    if _is_assignment(c) and _is_assignment(r):
-        if c.items[0].text != r.items[0].text:
+    if is_assignment(c) and is_assignment(r):
+        if not same_label(c.items[0].text, r.items[0].text, c.items[-1].text, r.items[-1].text):
             return False, EXACT
         return compare(c.items[-1], r.items[-1], cmp)
     if any(side.kind != "atom" for side in (c.items[0], c.items[-1], r.items[0], r.items[-1])):
         return False, EXACT
     dc, dr = _equation_difference(c), _equation_difference(r)
+    scaled = canonical_up_to_scale(dc)
+    if scaled is not None and scaled == canonical_up_to_scale(dr):  # 2x+4y=3 is 4y = 3-2x is y = -x/2 + 3/4
+        return True, NUMERIC
     same, m1 = cmp(dc, dr)
     if same is True:
         return True, m1
@@ -275,6 +121,64 @@ def _compare_equations(c: Node, r: Node, cmp: AtomCmp) -> Result:
     return None, max(m1, m2)
 
 
+def _compare_records(c: Node, r: Node, cmp: AtomCmp) -> Result:
+    """A reference record matches a record with the same labels, or bare values (or a tuple) in its order."""
+    if r.kind != "record":  # the answer names its values, the reference does not: compare as equations
+        return compare(Node("list", c.items), r, cmp)
+    if c.kind == "record":
+        if sorted(c.labels) != sorted(r.labels):
+            return False, EXACT
+        by_label = dict(zip(c.labels, c.items))
+        return _all([compare(by_label[label].items[-1], x.items[-1], cmp) for label, x in zip(r.labels, r.items)])
+    bare = c.kind == "list" and all(x.kind != "eq" for x in c.items) or c.kind == "tuple" and c.brackets == "()"
+    if not bare or len(c.items) != len(r.items):
+        return False, EXACT
+    return _all([compare(a, b.items[-1], cmp) for a, b in zip(c.items, r.items)])
+
+
+def _compare_relations(c: Node, r: Node, cmp: AtomCmp) -> Result:
+    """Same operators and operands, the chain read backwards (``5 \\geq x``), or one relation's two sides
+    moved across (``-x > -1`` is ``x < 1``)."""
+    ci, ri = as_interval(c), as_interval(r)
+    if ci is not None and ri is not None and ci.labels == ri.labels:  # -\\infty < x < 3 is x < 3
+        return compare(ci, ri, cmp)
+    if len(c.items) != len(r.items):
+        return False, EXACT
+    results = []
+    if c.ops == r.ops:
+        results.append(_all([compare(a, b, cmp) for a, b in zip(c.items, r.items)]))
+    if c.ops == tuple(FLIP[op] for op in reversed(r.ops)):
+        results.append(_all([compare(a, b, cmp) for a, b in zip(c.items, reversed(r.items))]))
+    if len(c.items) == 2:
+        dc, dr = f"{c.items[0].text}-({c.items[1].text})", f"{r.items[0].text}-({r.items[1].text})"
+        if c.ops == r.ops:
+            results.append(cmp(dc, dr))
+        if c.ops[0] == FLIP[r.ops[0]]:
+            results.append(cmp(f"-({dc})", dr))
+    return _any(results)
+
+
+def _variable_clash(named: Node, other: Node) -> bool:
+    """``x \\in I`` against a relation in another variable."""
+    found = as_interval(other) if named.ops == ("\\in",) else None
+    return found is not None and named.items[0].text not in found.labels
+
+
+def _compare_ratios(c: Node, r: Node, cmp: AtomCmp) -> Result:
+    """Ratios are equal when proportional (every cross product agrees); ``a:b`` also equals ``a/b``."""
+    if c.kind == r.kind == "ratio":
+        if len(c.items) != len(r.items):
+            return False, EXACT
+        cs, rs = [x.text for x in c.items], [x.text for x in r.items]
+        pairs = [(i, j) for i in range(len(cs)) for j in range(i + 1, len(cs))]
+        return _all([cmp(f"({cs[i]})\\cdot({rs[j]})", f"({cs[j]})\\cdot({rs[i]})") for i, j in pairs])
+    ratio, other = (c, r) if c.kind == "ratio" else (r, c)
+    if len(ratio.items) != 2 or other.kind != "atom":
+        return False, EXACT
+    quotient = f"\\frac{{{ratio.items[0].text}}}{{{ratio.items[1].text}}}"
+    return cmp(other.text, quotient) if other is c else cmp(quotient, other.text)
+
+
 def compare(c: Node, r: Node, cmp: AtomCmp) -> Result:
     """Three-valued equivalence of candidate ``c`` and reference ``r``; ``cmp`` compares atoms."""
     if c == r:
@@ -282,9 +186,22 @@ def compare(c: Node, r: Node, cmp: AtomCmp) -> Result:
     if c.kind == "eq" and r.kind == "eq":
         return _compare_equations(c, r, cmp)
     if r.kind == "eq":
-        return compare(c, r.items[-1], cmp) if _is_assignment(r) else (False, EXACT)
+        if not is_assignment(r) or _variable_clash(r, c):
+            return False, EXACT
+        return compare(c, r.items[-1], cmp)
     if c.kind == "eq":
-        return compare(c.items[-1], r, cmp)
+        return (False, EXACT) if _variable_clash(c, r) else compare(c.items[-1], r, cmp)
+    if "record" in (c.kind, r.kind):
+        return _compare_records(c, r, cmp)
+    if c.kind == r.kind == "rel":
+        return _compare_relations(c, r, cmp)
+    if "ratio" in (c.kind, r.kind):
+        return _compare_ratios(c, r, cmp)
+    intervals, relations = ("tuple", "union"), ("rel", "list")
+    if c.kind in relations and r.kind in intervals or r.kind in relations and c.kind in intervals:
+        ci, ri = as_interval(c), as_interval(r)
+        if (ci is None) != (ri is None):
+            return compare(ci or c, ri or r, cmp)
     if c.kind == "atom" and r.kind == "atom":
         return cmp(c.text, r.text)
     unordered = {"list", "set"}
@@ -294,7 +211,9 @@ def compare(c: Node, r: Node, cmp: AtomCmp) -> Result:
         return compare(c.items[0], r, cmp)
     if r.kind == "set" and len(r.items) == 1 and c.kind == "atom":
         return compare(c, r.items[0], cmp)
-    if c.kind == r.kind == "tuple" and c.brackets == r.brackets or c.kind == r.kind == "matrix" and c.shape == r.shape:
+    same_variable = not (c.labels and r.labels and c.labels != r.labels)  # intervals read from relations
+    if c.kind == r.kind == "tuple" and c.brackets == r.brackets and same_variable \
+            or c.kind == r.kind == "matrix" and c.shape == r.shape:
         if len(c.items) != len(r.items):
             return False, EXACT
         return _all([compare(a, b, cmp) for a, b in zip(c.items, r.items)])
@@ -342,6 +261,11 @@ def fast_atom_cmp(c: str, r: str) -> Result:
             return vc.exact == vr.exact, NUMERIC
         if definitely_different(vc, vr):
             return False, NUMERIC
+    kc = canonical(c)
+    if kc is not None and kc == canonical(r):  # the same terms and factors in another order
+        return True, EXACT
+    if distinct_polynomials(c, r):
+        return False, NUMERIC
     return None, NUMERIC
 
 
@@ -355,5 +279,8 @@ def equivalent(cand: str, ref: str, cmp: AtomCmp = fast_atom_cmp) -> Result:
     """Three-valued equivalence of two normalized answers."""
     if cand == ref:
         return True, EXACT
+    time = clock_time(ref)
+    if time is not None:  # the reference's form decides: a time is never a ratio
+        return same_time(cand, time), EXACT
     c, r = parse_pair(cand, ref)
     return compare(c, r, cmp)

@@ -41,6 +41,7 @@ _UNICODE = {
     "\u00f7": r"\div ", "\u221e": r"\infty ", "\u03c0": r"\pi ", "\u2205": r"\emptyset ",
     "\u2264": r"\leq ", "\u2265": r"\geq ", "\u2260": r"\neq ", "\u00b0": "", "\u00a0": " ",
     "\u2009": " ", "\u202f": " ", "\u2032": "'", "\u222a": r"\cup ", "\u00b1": r"\pm ",
+    "\u2a7d": r"\leq ", "\u2a7e": r"\geq ", "\u2266": r"\leq ", "\u2267": r"\geq ",
 }
 _UNICODE_RE = re.compile("|".join(map(re.escape, _UNICODE)))
 _CONTROL = {c: None for c in range(0, 32) if chr(c) not in "\t\n\r"}
@@ -70,6 +71,11 @@ _TEXT_ANSWER = re.compile(r"^\(?[A-Za-z][A-Za-z .'()\-:]*$")
 _OPTION_WITH_TEXT = re.compile(r"^\(([A-Ea-e])\)\s+\S")
 _ARTICLE = re.compile(r"^(?:an?|the)\s+", re.IGNORECASE)
 _PLAIN_CONNECTOR = re.compile(r"(?<=\S)\s+(?:and|or)\s+(?=\S)")
+_GLUED_CONNECTOR = re.compile(r"(?<=[0-9)\]}])(?:or|and)(?=[A-Z0-9(\[\\{-])")  # (11,7)or(7,11), 1orW(x)=-1
+_LIST_COMMA = re.compile(r"(?<=\d),[ \t\n]+(?=\d{3}(?![\d.]))")  # "32, 349" is two numbers; 32,349 is one
+_CLOCK_SUFFIX = re.compile(  # 3:45 p.m., 3 PM, 10:00\text{ a.m.}
+    r"(?<![\d.:])(\d{1,2})(:\d{2})?\s*(\\(?:text|textrm|mathrm|mbox|rm)\s*\{\s*)?([aApP])\.?\s*[mM]\.?(?(3)\s*\})(?![A-Za-z])"
+)
 _MATH_WORDS = {"sin", "cos", "tan", "cot", "sec", "csc", "log", "ln", "exp", "max", "min", "gcd", "lcm", "mod"}
 _UNIT_NAMES = (
     "cm|mm|km|meters?|metres?|in|inch(?:es)?|ft|feet|foot|yards?|yd|miles?|mi|units?|degrees?|deg|"
@@ -82,9 +88,14 @@ _UNIT_TAIL = re.compile(
 )
 _WORD_TAIL = re.compile(r"(?<=[0-9}])\s+([A-Za-z]{3,}(?:\s+[A-Za-z]{2,})*)\.?(?=\s*(?:$|[,;)\]]|\\\}))")
 _SIMPLE = [
-    (re.compile(r"\\(?:le|leqslant)(?![A-Za-z])"), r"\\leq "),
-    (re.compile(r"\\(?:ge|geqslant)(?![A-Za-z])"), r"\\geq "),
-    (re.compile(r"\\ne(?![A-Za-z])"), r"\\neq "),
+    (re.compile(r"\\(?:le|leqslant|leqq)(?![A-Za-z])"), r"\\leq "),
+    (re.compile(r"\\(?:ge|geqslant|geqq)(?![A-Za-z])"), r"\\geq "),
+    (re.compile(r"\\ne(?![A-Za-z])|\\not\s*="), r"\\neq "),
+    (re.compile(r"\\lt(?![A-Za-z])"), "<"),
+    (re.compile(r"\\gt(?![A-Za-z])"), ">"),
+    (re.compile(r">=|=>"), r"\\geq "),  # ASCII relations, as typed
+    (re.compile(r"<=|=<"), r"\\leq "),
+    (re.compile(r"(?<![0-9)!])!="), r"\\neq "),  # not 5!=120, a factorial
     (re.compile(r"\\lbrace(?![A-Za-z])"), r"\\{"),
     (re.compile(r"\\rbrace(?![A-Za-z])"), r"\\}"),
     (re.compile(r"\\lbrack(?![A-Za-z])"), "["),
@@ -103,7 +114,7 @@ _FRAC_GROUP_CHAR = re.compile(r"\\(frac|binom)\{([^{}]*)\}([0-9A-Za-z])")
 _SQRT_CHAR = re.compile(r"\\sqrt\s?([0-9A-Za-z])")
 _SCRIPT_BRACED = re.compile(r"([_^])\{([0-9A-Za-z])\}")
 _EMPTY_SET = re.compile(r"\\\{\\\}")
-_PLUS_INFTY = re.compile(r"(^|[(\[,])\+\\infty")
+_PLUS_INFTY = re.compile(r"(^|[(\[,;])\+\\infty")
 
 
 def _replace_groups(s: str, pattern: re.Pattern[str], repl) -> str:
@@ -174,6 +185,7 @@ def _handle_text(s: str) -> str:
 
 def _strip_plain_units(s: str) -> str:
     s = _PLAIN_CONNECTOR.sub(";", s)
+    s = _GLUED_CONNECTOR.sub(";", s)
     s = _UNIT_TAIL.sub("", s)
 
     def word(m: re.Match[str]) -> str:
@@ -195,6 +207,7 @@ def normalize(answer: str) -> str:
         raise TooComplex("nesting too deep")
     s = s.replace("\\\\", ROW)
     s = _UNICODE_RE.sub(lambda m: _UNICODE[m.group()], s)
+    s = _LIST_COMMA.sub(";", s)
     s = _replace_groups(s, _BOX_WRAP, lambda m, body, after: (body, after))
     s = _DELIMS.sub(" ", s)
     s = _FRAC_VARIANTS.sub(r"\\frac", s)
@@ -205,6 +218,7 @@ def normalize(answer: str) -> str:
     s = _GROUP_COMMA.sub(",", s)
     s = _DEGREES.sub(" ", s)
     s = _PERCENT.sub(" ", s)
+    s = _CLOCK_SUFFIX.sub(lambda m: m.group(1) + (m.group(2) or ":00") + m.group(4).lower() + "m", s)  # -> 3:45pm
     s = _handle_text(s)
     s = _strip_plain_units(s)
     for pattern, repl in _SIMPLE:
@@ -217,7 +231,11 @@ def normalize(answer: str) -> str:
     s = _SQRT_CHAR.sub(r"\\sqrt{\1}", s)
     s = _SCRIPT_BRACED.sub(r"\1\2", s)
     s = s.rstrip(".,;:")
+    if s.endswith("\\"):  # a lone trailing backslash (a row break was set aside above) is debris
+        s = s[:-1].rstrip(".,;:")
     s = _strip_outer_braces(s)
+    if s.startswith("=") and not s.startswith("=="):  # "\text{Area} = 12" once its words are gone
+        s = s[1:]
     s = _EMPTY_SET.sub(r"\\emptyset", s)
     s = _PLUS_INFTY.sub(r"\1\\infty", s)
     if s.startswith("+") and s[1:2].isdigit():

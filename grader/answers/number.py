@@ -16,16 +16,13 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
 
+from grader.answers.grammar import GREEK, TokenParser, Unknown, is_number, tokenize
+
 MAX_BITS = 20_000  # exact values beyond ~6,000 digits are not worth the time; sympy (bounded) decides
 MAX_LITERAL_DIGITS = 2_000  # int() of longer digit strings is slow and capped by Python itself
 MAX_EVAL_CHARS = 200_000  # a 20,000-term sum still evaluates; megabytes do not
-MAX_NESTING = 64
 EPS = 2.0**-52
 INF = math.inf
-
-
-class Unknown(Exception):
-    """The answer is outside the small unambiguous grammar this module evaluates."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,14 +123,6 @@ def _pow(base: Value, exp: Value) -> Value:
 
 
 _PI = Value(None, math.pi, 2 * EPS * math.pi)
-_GREEK = {
-    "alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta", "vartheta",
-    "kappa", "lambda", "mu", "nu", "xi", "rho", "sigma", "tau", "phi", "varphi", "chi", "psi", "omega",
-    "Gamma", "Delta", "Theta", "Lambda", "Phi", "Psi", "Omega",
-}
-_MUL = {"*", r"\cdot", r"\times"}
-_DIV = {"/", r"\div"}
-_TOKEN = re.compile(r"\s*(?:(\d+(?:\.\d*)?|\.\d+|\.(?=\\overline|\\bar))|(\\[A-Za-z]+)|(\\[{}]|[^\sA-Za-z0-9\\])|([A-Za-z]))")
 _MIXED = re.compile(r"^(-?)(\d+)\\frac\{(\d+)\}\{(\d+)\}$")
 
 
@@ -143,123 +132,45 @@ def _sample(name: str) -> Value:
     return Value(None, 1.1 + ((k * 0.6180339887498949) % 1.0) * 1.8, 0.0)
 
 
-def _tokenize(s: str) -> list[str]:
-    tokens: list[str] = []
-    pos = 0
-    n = len(s)
-    while pos < n:
-        m = _TOKEN.match(s, pos)
-        if m is None:
-            if s[pos:].strip() == "":
-                break
-            raise Unknown("unexpected character")
-        tokens.append(m.group(m.lastindex or 0))
-        pos = m.end()
-    return tokens
+class _Parser(TokenParser[Value]):
+    """Numbers, with variables at fixed sample values; implicit multiplication only where it cannot be misread."""
 
+    def add(self, a: Value, b: Value) -> Value:
+        return _add(a, b)
 
-def _is_number(tok: str) -> bool:
-    return tok[0].isdigit() or tok[0] == "."
+    def neg(self, a: Value) -> Value:
+        return _neg(a)
 
+    def mul(self, a: Value, b: Value) -> Value:
+        return _mul(a, b)
 
-class _Parser:
-    """Recursive descent over the tokens; implicit multiplication only where it cannot be misread."""
+    def div(self, a: Value, b: Value) -> Value:
+        return _div(a, b)
 
-    def __init__(self, tokens: list[str]):
-        self.t = tokens
-        self.i = 0
-        self.depth = 0
+    def constant(self, a: Value) -> Fraction | None:
+        return a.exact
 
-    def peek(self, k: int = 0) -> str | None:
-        j = self.i + k
-        return self.t[j] if j < len(self.t) else None
+    def raise_to(self, base: Value, exp: Value) -> Value:
+        return _pow(base, exp)
 
-    def take(self, expected: str | None = None) -> str:
-        tok = self.peek()
-        if tok is None or (expected is not None and tok != expected):
-            raise Unknown("unexpected end")
-        self.i += 1
-        return tok
-
-    def starts_primary(self, tok: str | None) -> bool:
-        if tok is None:
-            return False
-        return (
-            _is_number(tok)
-            or tok in ("(", "{", r"\frac", r"\sqrt", r"\pi")
-            or (tok.startswith("\\") and tok[1:] in _GREEK)
-            or (len(tok) == 1 and tok.isalpha())
-        )
-
-    def expr(self) -> Value:
-        self.depth += 1
-        if self.depth > MAX_NESTING:
-            raise Unknown("too deep")
-        v = self.term()
-        while self.peek() in ("+", "-"):
-            op = self.take()
-            w = self.term()
-            v = _add(v, w if op == "+" else _neg(w))
-        self.depth -= 1
-        return v
-
-    def term(self) -> Value:
-        v = self.signed()
-        while True:
-            tok = self.peek()
-            if tok in _MUL:
-                self.take()
-                v = _mul(v, self.signed())
-            elif tok in _DIV:
-                self.take()
-                d = self.power()
-                if self.starts_primary(self.peek()):
-                    raise Unknown("a/bc is ambiguous")
-                v = _div(v, d)
-            elif self.starts_primary(tok):
-                v = _mul(v, self.power())
-            else:
-                return v
-
-    def signed(self) -> Value:
-        tok = self.peek()
-        if tok == "-":
-            self.take()
-            return _neg(self.signed())
-        if tok == "+":
-            self.take()
-            return self.signed()
-        return self.power()
-
-    def power(self) -> Value:
-        base = self.primary()
-        if self.peek() != "^":
-            return base
-        self.take()
+    def exponent(self) -> Value:
         tok = self.peek()
         if tok == "{":
             self.take()
-            exp = self.expr()
-            self.take("}")
-        elif tok is not None and _is_number(tok) and len(tok) == 1:
-            exp = _exact(Fraction(int(self.take())))
-        else:
-            raise Unknown("unbraced exponent")  # 2^10 means 2^1 0 in LaTeX; leave it to sympy
-        if self.peek() == "^":
-            raise Unknown("a^b^c is ambiguous")
-        return _pow(base, exp)
+            return self.group("{")
+        if tok is not None and is_number(tok) and len(tok) == 1:
+            return _exact(Fraction(int(self.take())))
+        raise Unknown("unbraced exponent")  # 2^10 means 2^1 0 in LaTeX; leave it to sympy
 
     def arg(self) -> Value:
         """One LaTeX macro argument: a braced group or a single token."""
         tok = self.peek()
         if tok == "{":
             self.take()
-            v = self.expr()
-            self.take("}")
-            return v
-        if tok is not None and _is_number(tok) and len(tok) == 1:
+            return self.group("{")
+        if tok is not None and is_number(tok) and len(tok) == 1:
             return _exact(Fraction(int(self.take())))
-        if tok is not None and (tok == r"\pi" or tok[1:] in _GREEK or (len(tok) == 1 and tok.isalpha())):
+        if tok is not None and (tok == r"\pi" or tok[1:] in GREEK or (len(tok) == 1 and tok.isalpha())):
             return self.primary()
         raise Unknown("unsupported argument")
 
@@ -282,28 +193,19 @@ class _Parser:
 
     def primary(self) -> Value:
         tok = self.take()
-        if _is_number(tok):
+        if is_number(tok):
             return self.number(tok)
         if tok in ("(", "{"):
-            v = self.expr()
-            self.take(")" if tok == "(" else "}")
-            return v
+            return self.group(tok)
         if tok == r"\frac":
             num = self.arg()
             return _div(num, self.arg())
         if tok == r"\sqrt":
-            k = 2
-            if self.peek() == "[":
-                self.take()
-                idx = self.expr()
-                self.take("]")
-                if idx.exact is None or idx.exact.denominator != 1 or not 2 <= idx.exact <= 12:
-                    raise Unknown("bad root index")
-                k = int(idx.exact)
+            k = self.root_index()
             return _pow(self.arg(), _exact(Fraction(1, k)))
         if tok == r"\pi":
             return _PI
-        if tok.startswith("\\") and tok[1:] in _GREEK:
+        if tok.startswith("\\") and tok[1:] in GREEK:
             return _sample(tok)
         if len(tok) == 1 and tok.isalpha():
             if tok in "ei":
@@ -324,7 +226,7 @@ def evaluate(atom: str) -> Value | None:
         if m:
             whole = Fraction(int(m.group(2))) + Fraction(int(m.group(3)), int(m.group(4)))
             return _exact(-whole if m.group(1) else whole)
-        p = _Parser(_tokenize(atom))
+        p = _Parser(tokenize(atom))
         v = p.expr()
         if p.peek() is not None:
             return None
