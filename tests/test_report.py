@@ -313,6 +313,16 @@ def test_plot_labels_are_drawn_as_text_never_parsed():
         assert "&lt;script&gt;" in svg and "<script" not in svg
 
 
+
+@pytest.mark.parametrize("label", [r"$\frac{1}{0$", "cost $5 and $6", "$x^2$"])
+def test_dollar_signs_in_group_values_are_text_not_mathtext(label):
+    """A test set's group value with dollar signs once stopped the whole report (matplotlib's mathtext)."""
+    for svg in (plots.group_boxes("source", {label: [0.2, 0.4], "b": [0.5, 0.6]}, {label: 0.1}),
+                plots.group_bars("source", {label: 0.3, "b": 0.6}, {label: 0.2}, None)):  # fmt: skip
+        texts = ["".join(e.itertext()) for e in ElementTree.fromstring(str(svg)).iter("{http://www.w3.org/2000/svg}text")]
+        assert label in texts
+
+
 def _html_strings(tree: ast.AST) -> list[str]:
     """String literals (docstrings aside: they are never output) with an HTML element in them; f-strings joined."""
     documented = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)

@@ -20,6 +20,8 @@ import matplotlib
 from markupsafe import Markup
 
 matplotlib.use("Agg")  # never a window, whatever the environment says
+# Labels come from the test set: "$5 and $6" is text, never mathtext (a stray "$\frac{" would raise).
+matplotlib.rcParams["text.parse_math"] = False
 from matplotlib import rc_context  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
