@@ -226,3 +226,16 @@ def test_a_broken_train_file_does_not_hide_a_broken_val_file(capsys, submission_
     assert violation["code"] == "data"
     assert "data/train.jsonl line 1: invalid JSON" in violation["message"]
     assert "data/val.jsonl line 1: missing field 'solution'" in violation["message"]
+
+
+def test_the_python_api_check_is_the_commands_report(capsys, submission_factory, tiny_default):
+    """grader.api.check returns check's report as a CheckReport: the --json object, field for field."""
+    from grader import api
+
+    rows = [json.loads(line) for line in tiny_default["train"].read_text().splitlines()][:200]
+    sub = submission_factory(train_rows=rows, val_rows=rows[:5], config="foo: 1\n")
+    report = api.check(sub, base_model=LLAMA)
+    code, out, _ = run_check(capsys, str(sub), "--json", "--base-model", LLAMA)
+    cli = json.loads(out)
+    assert code == 1 and not report.ok and [v.code for v in report.violations] == ["config"]
+    assert {k: v for k, v in records.to_json(report).items() if k != "seconds"} == {k: v for k, v in cli.items() if k != "seconds"}

@@ -662,3 +662,21 @@ def test_report_mistakes_are_one_line_errors(batch, tmp_path, capsys):
     assert "not a folder" in err[0] and "not a batch folder" in err[1]
     with pytest.raises(SystemExit):
         report(batch.root, "--show-problems", "some")
+
+
+def test_the_python_api_evaluates_and_reports_like_the_commands(runs, batch, tmp_path, capsys):
+    """grader.api without argparse: evaluate returns the Summary it saved (and writes its page); report what it wrote."""
+    from grader import api, records
+    from grader.evaluation.evaluate import Summary
+
+    summary = api.evaluate(runs.checkpoint, batch.test, out=tmp_path / "eval", max_new_tokens=48)
+    assert summary == records.load(tmp_path / "eval" / "summary.json", Summary)
+    assert summary.n == 16 and (tmp_path / "eval" / "report.html").is_file()
+    assert main(["evaluate", str(runs.checkpoint), "--data", str(batch.test), "--out", str(tmp_path / "cli"),
+                 "--max-new-tokens", "48"]) == 0  # fmt: skip
+    cli = records.load(tmp_path / "cli" / "summary.json", Summary)
+    assert (cli.correct, cli.predictions_sha256) == (summary.correct, summary.predictions_sha256)
+    result = api.report(batch.root, out=tmp_path / "class.html", feedback=tmp_path / "pages", gradescope=False)
+    assert result.page == tmp_path / "class.html" and result.page.is_file() and result.results_written == 0
+    assert sorted(result.feedback) == sorted(s.id for s in CLASS)
+    assert result.counts["graded"] == sum(s.status == "graded" for s in CLASS) == 4
