@@ -1,51 +1,46 @@
 """The kit from Python: every command as a function with keyword arguments.
 
     from grader import api
-    report = api.check("path/to/submission", test="hidden.jsonl")          # check's --json object
-    summary = api.evaluate("checkpoints/final", "data/val.jsonl")          # + OUT/report.html
+    report = api.check("path/to/submission", test="hidden.jsonl")          # a CheckReport (check --json)
+    summary = api.evaluate("checkpoints/final", "data/val.jsonl")          # a Summary, + OUT/report.html
     result = api.grade("submissions/", test="hidden.jsonl", base_model="/models/Llama-3.2-1B", out="batch/")
     api.report("batch/", feedback="pages/", show_problems="wrong")
 
 The commands (``grader.commands``) parse their arguments and call these; nothing here needs an
-argparse Namespace. This is also where layers are composed: ``evaluate`` writes the feedback
-page and ``grade`` the class report, both of which sit above the work they describe. Each
-function imports what it needs when called, so ``score`` never pays for torch.
+argparse Namespace. Where a command is one layer's work the function is that layer's own
+(``check``, ``score``, ``status``, ``grade_one``, ``report``, ``demo``, re-exported here and
+imported on first use, so ``score`` never pays for torch or matplotlib); where it composes layers
+it is written here: ``evaluate`` adds the feedback page and ``grade`` the class report, both of
+which sit above the work they describe.
 """
 
 from __future__ import annotations
 
+import importlib
+import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 from grader.batch.grade import GradeResult, SlurmOptions, Status  # plain data, no heavy imports
-from grader.evaluation.evaluate import DEFAULT_MAX_NEW_TOKENS, default_out_dir
-from grader.submission.check import DEFAULT_TIMEOUT
+from grader.evaluation.evaluate import DEFAULT_MAX_NEW_TOKENS, Summary, default_out_dir
 
-if TYPE_CHECKING:
-    from grader.batch.policy import Policy
-    from grader.report.write import ReportResult
-    from grader.batch.layout import SubmissionState
+# One layer's work, re-exported as it is: name -> (module, function).
+_OWN = {
+    "check": ("grader.submission.check", "check"),
+    "score": ("grader.evaluation.score", "score"),
+    "status": ("grader.batch.grade", "status"),
+    "grade_one": ("grader.batch.grade", "grade_one"),
+    "report": ("grader.report.write", "write_report"),
+    "demo": ("grader.demo", "demo"),
+}
+__all__ = [*_OWN, "evaluate", "grade", "GradeResult", "SlurmOptions", "Status", "Summary"]
 
-__all__ = ["check", "evaluate", "score", "grade", "status", "grade_one", "report", "demo", "SlurmOptions", "GradeResult", "Status"]
 
-
-def check(
-    submission: str | Path = ".",
-    *,
-    base_model: str | None = None,
-    test: str | Path | None = None,
-    timeout: float = DEFAULT_TIMEOUT,
-    save: str | Path | None = None,
-    world_size: int = 1,
-) -> dict:
-    """Validate a submission (config, sandboxed data, exact-token limits; decontamination with ``test``).
-
-    Returns check's report (the ``--json`` object: ``ok``, per-split stats, ``violations``, ...);
-    ``save``: write the validated token ids there when valid (``sft.py --validated`` trains on them).
-    """
-    from grader.submission.check import check as run_check
-
-    return run_check(submission, base_model=base_model, test=test, timeout=timeout, save=save, world_size=world_size)
+def __getattr__(name: str) -> Any:
+    if name not in _OWN:
+        raise AttributeError(f"module 'grader.api' has no attribute {name!r}")
+    module, function = _OWN[name]
+    return getattr(importlib.import_module(module), function)
 
 
 def evaluate(
@@ -59,11 +54,12 @@ def evaluate(
     limit: int | None = None,
     prompt_format: str | Path | None = None,
     page: bool = True,
-) -> dict:
+) -> Summary:
     """Generate with a checkpoint on a problem set and score it; the summary (accuracy, ...).
 
     Writes ``predictions.jsonl``, ``summary.json`` and (``page``) the feedback page ``report.html``
-    into ``out`` (default ``MODEL_DIR/eval/<data file stem>``).
+    into ``out`` (default ``MODEL_DIR/eval/<data file stem>``). ``prompt_format``: a validated
+    dataset folder whose prompt format to use (e.g. to score an untrained base model).
     """
     from grader.evaluation.evaluate import evaluate as run_evaluate
 
@@ -77,88 +73,18 @@ def evaluate(
     return summary
 
 
-def score(predictions: str | Path, data: str | Path, *, out: str | Path | None = None, workers: int | None = None,
-          timeout: float | None = None) -> dict:  # fmt: skip
-    """Grade existing generations (``{id, output}`` rows) against references (``{id, answer}``); the summary."""
-    from grader.answers import DEFAULT_TIMEOUT as ANSWER_TIMEOUT
-    from grader.evaluation.score import score as run_score
-
-    return run_score(predictions, data, out=out, workers=workers, timeout=ANSWER_TIMEOUT if timeout is None else timeout)
-
-
-def grade(
-    submissions: str | Path,
-    *,
-    test: str | Path,
-    base_model: str | Path,
-    out: str | Path,
-    policy: Policy | str | Path | None = None,
-    gpus: str | int = "auto",
-    gpus_per_job: int = 1,
-    cpu_workers: int | None = None,
-    slurm: SlurmOptions | None = None,
-    only: list[str] | None = None,
-    retry_failed: bool = False,
-    baseline: bool = True,
-    progress: str = "auto",
-    class_report: bool = True,
-) -> GradeResult:
-    """Grade a class into the batch folder ``out`` (resumable), then write ``out/report.html``.
-
-    See ``grader.batch.grade.grade`` for the arguments. A class report that cannot be written is
-    a warning: the gradebook is what counts.
-    """
-    import sys
-
+def grade(submissions: str | Path, *, class_report: bool = True, **options: Any) -> GradeResult:
+    """Grade a class (``grader.batch.grade.grade``: test=, base_model=, out=, policy=, gpus=, slurm=, ...),
+    then write ``out/report.html``. A class report that cannot be written is a warning: the gradebook counts."""
     from grader.batch.grade import grade as run_grade
+    from grader.report.write import write_report
 
-    result = run_grade(submissions, test=test, base_model=base_model, out=out, policy=policy, gpus=gpus,
-                       gpus_per_job=gpus_per_job, cpu_workers=cpu_workers, slurm=slurm, only=only,
-                       retry_failed=retry_failed, baseline=baseline, progress=progress)  # fmt: skip
+    result = run_grade(submissions, **options)
     if class_report and not result.submitted_only:
         root = result.batch.paths.root
         try:
-            written = report(root, gradescope=False)
-            print(f"written: {written.page}", file=sys.stderr)
+            print(f"written: {write_report(root, gradescope=False).page}", file=sys.stderr)
         except Exception as exc:  # the gradebook is written; a report problem must not hide it
             print(f"warning: the class report could not be written ({type(exc).__name__}: {exc}); "
                   f"try `python -m grader report {root}`", file=sys.stderr)  # fmt: skip
     return result
-
-
-def status(batch_dir: str | Path) -> Status:
-    """Where a batch stands: every submission's state (grades.csv rebuilt) and the Slurm tasks still queued."""
-    from grader.batch.grade import status as run_status
-
-    return run_status(batch_dir)
-
-
-def grade_one(batch_dir: str | Path, submission_id: str) -> tuple[str, SubmissionState]:
-    """One submission's remaining stages, here and now (what a Slurm task runs): (outcome, its state)."""
-    from grader.batch.grade import grade_one as run_one
-
-    return run_one(batch_dir, submission_id)
-
-
-def report(
-    batch_dir: str | Path,
-    *,
-    out: str | Path | None = None,
-    feedback: str | Path | None = None,
-    show_problems: str = "none",
-    max_score: float | None = None,
-    visibility: str = "visible",
-    gradescope: bool = True,
-) -> ReportResult:
-    """The class report (default ``DIR/report.html``), feedback pages in ``feedback``, Gradescope results.json."""
-    from grader.report.write import write_report
-
-    return write_report(batch_dir, out=out, feedback=feedback, show_problems=show_problems, max_score=max_score,
-                        visibility=visibility, gradescope=gradescope)  # fmt: skip
-
-
-def demo(workdir: str | Path = "runs/demo") -> dict:
-    """The whole loop on the embedded tiny model: accuracy before and after training, and where it all went."""
-    from grader.demo import demo as run_demo
-
-    return run_demo(workdir)
