@@ -20,13 +20,31 @@ from typing import TYPE_CHECKING
 from grader.batch.grade import GradeResult, SlurmOptions, Status  # plain data, no heavy imports
 from grader.evaluation.evaluate import DEFAULT_MAX_NEW_TOKENS, default_out_dir
 from grader.submission.check import DEFAULT_TIMEOUT
+from grader.submission.numina import VAL_ROWS
 
 if TYPE_CHECKING:
     from grader.batch.policy import Policy
     from grader.report.write import ReportResult
     from grader.batch.layout import SubmissionState
+    from grader.submission.numina import Prepared
 
-__all__ = ["check", "evaluate", "score", "grade", "status", "grade_one", "report", "demo", "SlurmOptions", "GradeResult", "Status"]
+__all__ = ["prepare_numina", "check", "evaluate", "score", "grade", "status", "grade_one", "report", "demo", "SlurmOptions", "GradeResult", "Status"]
+
+
+def prepare_numina(
+    out: str | Path = "data",
+    *,
+    source: str | Path | None = None,
+    num_shards: int | None = None,
+    shard: int = 0,
+    val_rows: int = VAL_ROWS,
+) -> Prepared:
+    """The default data: NuminaMath-CoT as ``out/train.jsonl`` and ``out/val.jsonl``, each row with its
+    ``answer`` (the last ``\\boxed{}`` of its solution), from the Hub or from ``source``, a local copy
+    (a folder with the dataset's split files, or one file whose last ``val_rows`` rows validate)."""
+    from grader.submission.numina import prepare
+
+    return prepare(out, source=source, num_shards=num_shards, shard=shard, val_rows=val_rows)
 
 
 def check(

@@ -10,7 +10,7 @@ itself is left to the caller.
 
 from __future__ import annotations
 
-from grader.errors import UserError
+from grader.errors import UserError, first_line
 
 TIMEOUT_SECONDS = 10.0  # a reachable Hub answers a HEAD request in well under a second
 LOGIN = "`hf auth login` or set HF_TOKEN"
@@ -21,11 +21,6 @@ def repo_url(repo_id: str, repo_type: str = "model") -> str:
     from huggingface_hub import constants
 
     return f"{constants.ENDPOINT}/{'datasets/' if repo_type == 'dataset' else ''}{repo_id}"
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0][:200] if text else type(exc).__name__
 
 
 def require_access(repo_id: str, what: str, fix: str, *, repo_type: str = "model", filename: str = "config.json") -> None:
@@ -68,7 +63,7 @@ def require_access(repo_id: str, what: str, fix: str, *, repo_type: str = "model
         if status == 401:
             cause = f"the Hub refused your Hugging Face token for {name}: log in again ({LOGIN}) with a valid token"
         else:
-            cause = f"the Hub at {constants.ENDPOINT} answered {status or 'an error'} for {name} ({_first_line(exc)})"
+            cause = f"the Hub at {constants.ENDPOINT} answered {status or 'an error'} for {name} ({first_line(exc)})"
     except Exception as exc:  # no connection, DNS, TLS, timeout: the hub client's own exception types
-        cause = f"cannot reach the Hugging Face Hub at {constants.ENDPOINT} for {name} ({_first_line(exc)}): connect to the network"
+        cause = f"cannot reach the Hugging Face Hub at {constants.ENDPOINT} for {name} ({first_line(exc)}): connect to the network"
     raise UserError(f"{cause}; {fix}")

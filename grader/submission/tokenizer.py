@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from grader.errors import UserError
+from grader.errors import UserError, first_line
 from grader.hub import require_access
 
 PAD_CANDIDATES = ("<|finetune_right_pad_id|>", "<|pad|>", "<pad>", "[PAD]")
@@ -54,15 +54,13 @@ def load_tokenizer(name_or_path: str):
         if name_or_path in LLAMA_32_IDS:
             tokenizer = AutoTokenizer.from_pretrained(llama_tokenizer_dir())
         elif Path(name_or_path).exists():
-            raise UserError(f"cannot load the tokenizer of '{name_or_path}': {str(first).splitlines()[0]}") from None
+            raise UserError(f"cannot load the tokenizer of '{name_or_path}': {first_line(first)}") from None
         else:
             require_access(name_or_path, "the base model", LOCAL_COPY, filename="tokenizer_config.json")
             try:
                 tokenizer = AutoTokenizer.from_pretrained(name_or_path)
             except Exception as exc:
-                raise UserError(
-                    f"cannot load the tokenizer of '{name_or_path}' ({LOCAL_COPY}): {str(exc).splitlines()[0]}"
-                ) from None
+                raise UserError(f"cannot load the tokenizer of '{name_or_path}' ({LOCAL_COPY}): {first_line(exc)}") from None
     if tokenizer.eos_token_id is None:
         raise UserError(f"the tokenizer of '{name_or_path}' has no EOS token")
     ensure_pad_token(tokenizer)

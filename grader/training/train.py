@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from grader import records
-from grader.errors import UserError
+from grader.errors import UserError, first_line
 from grader.submission.budget import trained_tokens
 from grader.submission.config import CONFIG_NAME, TrainConfig, read_config
 from grader.submission.prompts import read_format, write_format
@@ -109,7 +109,7 @@ def check_base_model(name_or_path: str) -> None:
             return
         except Exception as exc:
             error = exc
-    raise UserError(f"cannot load the base model '{name_or_path}' ({str(error).splitlines()[0][:200]}); {LOCAL_COPY}")
+    raise UserError(f"cannot load the base model '{name_or_path}' ({first_line(error)}); {LOCAL_COPY}")
 
 
 def configured_base_model(submission: str | Path, config: str | Path | None, base_model: str | None) -> str | None:
