@@ -146,10 +146,10 @@ def mistake(tmp: Path, case: str) -> tuple[list[str], str]:
         return ["--from", str(tmp / "copy")], f"error: --from {tmp / 'copy'}: no test split files"
     if case == "no-solution-column":
         path = write_jsonl(tmp / "rows.jsonl", [{"problem": r["problem"], "source": "x"} for r in rows])
-        return ["--from", str(path), "--val-rows", "2"], f"error: {path} (its last 2 rows validate): training: no 'solution' column"
+        return ["--from", str(path), "--val-rows", "2"], f"error: --from {path}: no 'solution' column"
     if case == "not-text":
-        path = write_jsonl(tmp / "rows.jsonl", rows[:3] + [{**rows[3], "solution": None}] + rows[4:])
-        return ["--from", str(path), "--val-rows", "2"], f"error: {path} (its last 2 rows validate): training row 3: 'solution' must be text, got NoneType"
+        path = write_jsonl(tmp / "rows.jsonl", rows[:11] + [{**rows[11], "solution": None}])  # a validation row
+        return ["--from", str(path), "--val-rows", "2"], f"error: --from {path} row 12: 'solution' must be text, got NoneType"
     if case == "bad-json":
         path = tmp / "rows.jsonl"
         path.write_text('{"problem": "x", "solution": }\n')
@@ -167,4 +167,4 @@ def test_user_mistakes_are_one_line(tmp_path, case):
     proc, _ = prepare(*args, "--out", str(tmp_path / "out"), tmp=tmp_path)
     assert proc.returncode in (1, 2) and "Traceback" not in proc.stderr
     assert proc.stderr.startswith(expected) and proc.stderr.count("\n") == 1, proc.stderr[-2000:]
-    assert not (tmp_path / "out" / "val.jsonl").exists()
+    assert not (tmp_path / "out" / "val.jsonl").exists() and not (tmp_path / "out" / "train.jsonl").exists()

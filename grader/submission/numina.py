@@ -33,6 +33,7 @@ HUB_SHARDS = 10  # the train split's 860k rows in 10 shards: one is about 86,000
 VAL_ROWS = 100  # the test split's size, and the validation limit
 KEPT = ("problem", "solution", "source")
 FILE_KINDS = {".parquet": "parquet", ".jsonl": "json", ".json": "json"}
+ROW = "__row"  # each row's number in its file or split (1 first), for the messages
 USE_LOCAL_COPY = "or pass --from PATH to a local copy of the dataset (see data/README.md)"
 
 
@@ -74,11 +75,12 @@ def _from_hub():
     if not offline:  # offline, the datasets cache may still hold it: that is tried first
         _ask_hub()
     try:
-        return datasets.load_dataset(DATASET, split="train"), datasets.load_dataset(DATASET, split="test")
+        train, test = datasets.load_dataset(DATASET, split="train"), datasets.load_dataset(DATASET, split="test")
     except Exception as exc:  # the datasets library's own errors, after the quick question was answered
         if offline:
             _ask_hub()  # raises the offline line: the dataset is not in the cache
         raise UserError(f"cannot download {DATASET} ({first_line(exc, innermost=True)}); {USE_LOCAL_COPY}") from None
+    return _numbered(train), _numbered(test)
 
 
 def _read_local(source: Path, **load_args):
@@ -98,7 +100,11 @@ def _from_folder(path: Path):
             f"--from {path}: no {' and no '.join(missing)} split files (a copy of the dataset holds "
             "data/train-*.parquet and data/test-*.parquet, or .jsonl; one file of rows works too)"
         )
-    return splits["train"], splits["test"]
+    return _numbered(splits["train"]), _numbered(splits["test"])
+
+
+def _numbered(dataset):
+    return dataset.add_column(ROW, list(range(1, len(dataset) + 1)))
 
 
 def _from_file(path: Path, val_rows: int):
@@ -106,7 +112,7 @@ def _from_file(path: Path, val_rows: int):
     kind = FILE_KINDS.get(path.suffix.lower())
     if kind is None:
         raise UserError(f"--from {path}: expected a folder or a .parquet, .jsonl or .json file")
-    rows = _read_local(path, path=kind, data_files=str(path), split="train")
+    rows = _numbered(_read_local(path, path=kind, data_files=str(path), split="train"))
     if len(rows) <= val_rows:
         raise UserError(
             f"--from {path}: {len(rows)} rows; its last {val_rows} are the validation rows, so it needs more "
@@ -116,31 +122,28 @@ def _from_file(path: Path, val_rows: int):
     return rows.select(range(cut)), rows.select(range(cut, len(rows)))
 
 
-def _rows(dataset, where: str):
-    """The kept fields of each row, with ``answer`` when the solution has a box; a row that is not
-    NuminaMath-shaped is one line naming it."""
+def _lines(dataset, where: str, keep_unanswered: bool) -> tuple[list[str], int]:
+    """(the JSON Lines of the rows kept, the rows without a \\boxed{} answer): the kept fields of
+    each row, with ``answer`` when its solution has a box. A row that is not NuminaMath-shaped is
+    one line naming it (``where`` and its row number)."""
     missing = [name for name in ("problem", "solution") if name not in dataset.column_names]
     if missing:
         raise UserError(f"{where}: no '{missing[0]}' column (NuminaMath-CoT rows have problem, solution, source)")
-    columns = [name for name in KEPT if name in dataset.column_names]
-    for index, row in enumerate(dataset.select_columns(columns)):
+    lines, without = [], 0
+    for row in dataset.select_columns([name for name in (*KEPT, ROW) if name in dataset.column_names]):
+        number = row.pop(ROW)
         for name in ("problem", "solution"):
             if not isinstance(row[name], str):
-                raise UserError(f"{where} row {index}: '{name}' must be text, got {type(row[name]).__name__}")
+                raise UserError(f"{where} row {number}: '{name}' must be text, got {type(row[name]).__name__}")
         answer = extract_last_boxed(row["solution"])
-        yield {**row, "answer": answer} if answer is not None else row
-
-
-def _write(dataset, path: Path, where: str, keep_unanswered: bool) -> Written:
-    lines, without = [], 0
-    for row in _rows(dataset, where):
-        if "answer" not in row:
+        if answer is None:
             without += 1
             if not keep_unanswered:
                 continue
+        else:
+            row["answer"] = answer
         lines.append(json.dumps(row, ensure_ascii=False) + "\n")
-    write_text_atomic(path, "".join(lines))
-    return Written(path, len(lines), without)
+    return lines, without
 
 
 def prepare(
@@ -162,19 +165,24 @@ def prepare(
         raise UserError(f"--shard {shard}: there are {shards} shards (0 to {shards - 1})", exit_code=2)
     if path is None:
         origin, (train, val) = f"{DATASET} on the Hub", _from_hub()
+        where = {"train": f"{DATASET}: the train split", "val": f"{DATASET}: the test split"}
     elif path.is_dir():
         origin, (train, val) = f"{path} (the dataset's split files)", _from_folder(path)
+        where = {"train": f"--from {path}: the train split", "val": f"--from {path}: the test split"}
     else:
         origin, (train, val) = f"{path} (its last {val_rows} rows validate)", _from_file(path, val_rows)
+        where = {"train": f"--from {path}", "val": f"--from {path}"}
     if shards > 1:
         train = train.shard(num_shards=shards, index=shard)
+    train_lines, train_without = _lines(train, where["train"], keep_unanswered=True)
+    val_lines, val_without = _lines(val, where["val"], keep_unanswered=False)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    return Prepared(
-        origin,
-        _write(train, out / "train.jsonl", f"{origin}: training", keep_unanswered=True),
-        _write(val, out / "val.jsonl", f"{origin}: validation", keep_unanswered=False),
-    )
+    written = []  # both files are read before either is written: no new train.jsonl beside an old val.jsonl
+    for name, lines, without in (("train.jsonl", train_lines, train_without), ("val.jsonl", val_lines, val_without)):
+        write_text_atomic(out / name, "".join(lines))
+        written.append(Written(out / name, len(lines), without))
+    return Prepared(origin, *written)
 
 
 def describe(prepared: Prepared) -> str:
