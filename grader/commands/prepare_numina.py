@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from grader import api
 from grader.commands.args import nonnegative_int, positive_int
-from grader.errors import UserError
+from grader.commands.exits import one_line_errors
 from grader.submission.numina import DATASET, HUB_SHARDS, VAL_ROWS, describe
 
 DATA_DIR = Path(__file__).resolve().parent.parent.parent / "data"  # the kit's data/ folder
@@ -34,14 +33,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    try:
+
+    def run() -> None:
         prepared = api.prepare_numina(args.out, source=args.source, num_shards=args.num_shards, shard=args.shard,
                                       val_rows=args.val_rows)  # fmt: skip
-    except UserError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
-        return 130
-    print(describe(prepared))
-    return 0
+        print(describe(prepared))
+
+    return one_line_errors(run)
