@@ -140,6 +140,7 @@ except UserError as exc:
                                      "it: check the name and {endpoint}/org/model; FIX"),
         ("entry-not-found", None, None),  # the repository answers: a missing file is the download's business
     ],
+    ids=["gated-with-token", "not-found", "not-found-with-token", "entry-not-found"],
 )  # fmt: skip
 def test_the_hubs_other_answers(stand_in_hub, tmp_path, case, token, expected):
     endpoint, handler = stand_in_hub
