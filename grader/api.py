@@ -99,14 +99,17 @@ def grade(
     slurm: SlurmOptions | None = None,
     only: list[str] | None = None,
     retry_failed: bool = False,
+    retake: list[str] | None = None,
     baseline: bool = True,
     progress: str = "auto",
     class_report: bool = True,
+    title: str | None = None,
 ) -> GradeResult:
     """Grade a class into the batch folder ``out`` (resumable), then write ``out/report.html``.
 
-    See ``grader.batch.grade.grade`` for the arguments. A class report that cannot be written is
-    a warning: the gradebook is what counts.
+    See ``grader.batch.grade.grade`` for the arguments; ``title``: the class report's (default: the
+    batch folder's name). A class report that cannot be written is a warning: the gradebook is what
+    counts.
     """
     import sys
 
@@ -114,11 +117,11 @@ def grade(
 
     result = run_grade(submissions, test=test, base_model=base_model, out=out, policy=policy, gpus=gpus,
                        gpus_per_job=gpus_per_job, cpu_workers=cpu_workers, slurm=slurm, only=only,
-                       retry_failed=retry_failed, baseline=baseline, progress=progress)  # fmt: skip
+                       retry_failed=retry_failed, retake=retake, baseline=baseline, progress=progress)  # fmt: skip
     if class_report and not result.submitted_only:
         root = result.batch.paths.root
         try:
-            written = report(root, gradescope=False)
+            written = report(root, gradescope=False, title=title)
             print(f"written: {written.page}", file=sys.stderr)
         except Exception as exc:  # the gradebook is written; a report problem must not hide it
             print(f"warning: the class report could not be written ({type(exc).__name__}: {exc}); "
@@ -149,12 +152,14 @@ def report(
     max_score: float | None = None,
     visibility: str = "visible",
     gradescope: bool = True,
+    title: str | None = None,
 ) -> ReportResult:
-    """The class report (default ``DIR/report.html``), feedback pages in ``feedback``, Gradescope results.json."""
+    """The class report (default ``DIR/report.html``, titled ``title`` or the batch folder's name), feedback
+    pages in ``feedback``, Gradescope results.json."""
     from grader.report.write import write_report
 
     return write_report(batch_dir, out=out, feedback=feedback, show_problems=show_problems, max_score=max_score,
-                        visibility=visibility, gradescope=gradescope)  # fmt: skip
+                        visibility=visibility, gradescope=gradescope, title=title)  # fmt: skip
 
 
 def demo(workdir: str | Path = "runs/demo") -> dict:

@@ -30,7 +30,7 @@ class Policy:
     max_new_tokens: int = setting(1024, "generation budget per hidden problem", low=1, high=32768)
     retries: int = setting(1, "automatic re-runs of a stage after an infrastructure failure (killed, NCCL, ...)", low=0, high=10)
     max_submission_mb: int = setting(1024, "largest submission taken in (folder or unpacked zip), in MiB", low=1, high=1 << 20)
-    max_submission_files: int = setting(10_000, "most files a submission may hold", low=1, high=10**7)
+    max_submission_files: int = setting(10_000, "most entries (files and folders) a submission may hold", low=1, high=10**7)
     max_score: float = setting(100.0, "Gradescope max_score: accuracy 1.0 earns this many points", low=0.0, high=1e6)
 
     def stage_seconds(self, stage: str) -> float:
