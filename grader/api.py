@@ -74,9 +74,10 @@ def evaluate(
     return summary
 
 
-def grade(submissions: str | Path, *, class_report: bool = True, **options: Any) -> GradeResult:
-    """Grade a class (``grader.batch.grade.grade``: test=, base_model=, out=, policy=, gpus=, slurm=, ...),
-    then write ``out/report.html``. A class report that cannot be written is a warning: the gradebook counts."""
+def grade(submissions: str | Path, *, class_report: bool = True, title: str | None = None, **options: Any) -> GradeResult:
+    """Grade a class (``grader.batch.grade.grade``: test=, base_model=, out=, policy=, gpus=, slurm=, retake=, ...),
+    then write ``out/report.html`` titled ``title`` (default: the batch folder's name). A class report that cannot
+    be written is a warning: the gradebook counts."""
     from grader.batch.grade import grade as run_grade
     from grader.report.write import write_report
 
@@ -84,7 +85,7 @@ def grade(submissions: str | Path, *, class_report: bool = True, **options: Any)
     if class_report and not result.submitted_only:
         root = result.batch.paths.root
         try:
-            print(f"written: {write_report(root, gradescope=False).page}", file=sys.stderr)
+            print(f"written: {write_report(root, gradescope=False, title=title).page}", file=sys.stderr)
         except Exception as exc:  # the gradebook is written; a report problem must not hide it
             print(f"warning: the class report could not be written ({type(exc).__name__}: {exc}); "
                   f"try `python -m grader report {root}`", file=sys.stderr)  # fmt: skip

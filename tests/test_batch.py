@@ -4,8 +4,10 @@ two simulated GPU slots, and the same batch through a real one-node Slurm."""
 from __future__ import annotations
 
 import csv
+import html
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -263,8 +265,23 @@ def test_the_report_of_a_real_batch(graded, tmp_path):
     assert float(parsed.values["baseline-accuracy"]) == result["baseline_accuracy"]
     assert sorted(p.stem for p in feedback.glob("*.html")) == sorted(EXPECTED)
     hidden = [json.loads(line)["problem"] for line in (out / "test.jsonl").read_text().splitlines()]
-    for html in feedback.glob("*.html"):  # the default shows none of the hidden problems
-        assert not any(problem in html.read_text() for problem in hidden)
+    for html_page in feedback.glob("*.html"):  # the default shows none of the hidden problems
+        assert not any(problem in html_page.read_text() for problem in hidden)
+    for sid in ("alice", "bob", "gina"):  # the train time a student reads is grades.csv's train_seconds
+        card = parse(feedback / f"{sid}.html").values
+        assert card["train-time"] == rows[sid]["train_seconds"] and "trainer-runtime" not in card
+
+    # docs/grading-a-class.md's second report command, as written, run in a folder of its own on this batch
+    line = next(line for line in (ROOT / "docs" / "grading-a-class.md").read_text().splitlines()
+                if line.startswith("python -m grader report DIR --out class.html"))  # fmt: skip
+    words = [str(out) if word == "DIR" else word for word in shlex.split(line)]
+    (tmp_path / "doc").mkdir()
+    proc = subprocess.run([sys.executable, *words[1:]], cwd=tmp_path / "doc", env=ENV, capture_output=True, text=True,
+                          timeout=300)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    title = words[words.index("--title") + 1]
+    assert f"<title>{html.escape(title)}</title>" in (tmp_path / "doc" / "class.html").read_text()
+    assert sorted(p.stem for p in (tmp_path / "doc" / "pages").glob("*.html")) == sorted(EXPECTED)
 
 
 def test_a_stage_past_its_limit_times_out_and_a_stage_that_dies_is_retried(klass):

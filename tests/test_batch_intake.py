@@ -42,13 +42,15 @@ def take(source: Path, tmp_path: Path, max_bytes: int = 1 << 20, max_files: int 
         ({"/etc/cron.d/evil": "x"}, None, "would be written outside the submission"),
         ({"ok.txt": "x"}, {"data/train.jsonl": "/etc/passwd"}, "is a symbolic link"),
         ({"big.bin": "x" * 5000}, None, "unpacks to more than 0 MiB"),
-        ({f"f{i}.txt": "x" for i in range(12)}, None, "more than 10 files"),
+        ({f"f{i}.txt": "x" for i in range(12)}, None, "more than 10 files and folders"),
+        ({f"d{i}/": "" for i in range(12)}, None, "more than 10 files and folders"),  # empty folders count too
     ],
 )
 def test_unsafe_zips_are_refused_with_one_line(tmp_path, members, links, message):
-    archive = zipped(tmp_path / "student.zip", members, links)
-    with pytest.raises(IntakeError, match=message):
+    archive = zipped(tmp_path / "=student.zip", members, links)
+    with pytest.raises(IntakeError, match=message) as refused:
         take(archive, tmp_path, max_bytes=4000, max_files=10)
+    assert str(refused.value).startswith("x: ")  # the submission's id first, never the raw file name
     assert not (tmp_path / "snap" / "snapshot").exists() and not (tmp_path / "evil.py").exists()
     assert list((tmp_path / "snap").iterdir()) == []  # no half-made snapshot left behind
 
@@ -75,7 +77,7 @@ def test_a_folder_keeps_its_links_as_links_and_later_changes_do_not_reach_the_sn
 
 
 def test_ids_are_safe_and_unique(tmp_path):
-    for name in ("John Smith", "John_Smith.zip", ".hidden", "ok", "baseline"):
+    for name in ("John Smith", "John_Smith.zip", ".hidden", "ok", "baseline", "__MACOSX"):
         target = tmp_path / name
         if name.endswith(".zip"):
             zipped(target, {"a": "b"})
@@ -83,8 +85,9 @@ def test_ids_are_safe_and_unique(tmp_path):
             target.mkdir()
     (tmp_path / "notes.txt").write_text("not a submission")
     assert [(s.id, s.path.name) for s in discover(tmp_path)] == [
-        ("John_Smith", "John Smith"), ("John_Smith-2", "John_Smith.zip"), ("baseline-2", "baseline"), ("ok", "ok"),
-    ]  # "baseline" is the batch's own (the untrained model)  # fmt: skip
+        ("hidden", ".hidden"), ("John_Smith", "John Smith"), ("John_Smith-2", "John_Smith.zip"), ("baseline-2", "baseline"),
+        ("ok", "ok"),
+    ]  # "baseline" is the batch's own (the untrained model); a hidden name gets a row too  # fmt: skip
     assert submission_id("../../etc") == "etc" and submission_id("a/b c") == "a_b_c"
 
 

@@ -27,6 +27,7 @@ LLAMA = str(llama_tokenizer_dir())
 ROWS = [{"problem": f"What is {i} + 2?", "solution": f"{i} + 2 = {i + 2}, so $\\boxed{{{i + 2}}}$."} for i in range(6)]
 TOP_LEVEL = {
     "ok", "submission", "base_model", "sandbox", "seconds", "train", "val", "trained_tokens", "world_size", "violations", "notes",
+    "eval_passes", "eval_tokens", "compute_tokens",
 }  # fmt: skip
 
 
@@ -65,6 +66,20 @@ def test_valid_submission_exits_0_with_the_pipelines_numbers(capsys, submission_
     assert code == 0 and out.rstrip().endswith("OK: the submission is valid")
 
 
+def test_a_realistic_config_pays_little_for_its_evaluation():
+    """The shipped sft_config.yaml (3 epochs, a validation pass after each) on a realistic dataset: the
+    validation passes add well under 1% to the compute, so the budget's verdict stays the trained tokens'."""
+    from grader.submission.budget import cost
+    from grader.submission.config import read_config
+
+    config, problems = read_config(ROOT / "sft_config.yaml")
+    assert problems == []
+    work = cost(config, tokens_per_epoch=7_500 * 400, examples=7_500, val_tokens=100 * 400)
+    assert (work.trained_tokens, work.eval_passes, work.eval_tokens) == (9_000_000, 3, 120_000)
+    assert work.compute_tokens == 9_040_000 < 1.01 * work.trained_tokens
+    assert cost(config, 7_500 * 400, 7_500, None).compute_tokens == work.trained_tokens  # no validation split, no passes
+
+
 def test_every_violation_is_reported_once_one_per_line(capsys, submission_factory, llama_tokenizer):
     from tests.test_limits import solution_with_total
 
@@ -79,12 +94,13 @@ def test_every_violation_is_reported_once_one_per_line(capsys, submission_factor
     assert lines[1].startswith("train: 4 examples; tokens max 50, p50 ")
     assert lines[2].startswith("val: 101 examples; tokens max ")
     assert lines[3].startswith("training: ") and lines[3].endswith(" tokens with this config (prompt + solution, all epochs)")
-    assert lines[4] == "FAILED: 4 violations"
-    assert [line.split(":")[0] for line in lines[5:]] == ["config", "example_too_long", "example_too_long", "too_many_examples"]
-    assert "key 'output_dir' is not allowed" in lines[5]
-    assert "example 1: 50 tokens" in lines[6] and "limit 49 (max_length in sft_config.yaml)" in lines[6]
-    assert "example 3: 50 tokens" in lines[7]
-    assert lines[8] == "too_many_examples: val data (data/val.jsonl via sft_utils.load_split): 101 examples, limit 100"
+    assert lines[4].startswith("compute: ") and " evaluated / 3 (3 validation passes during training; " in lines[4]
+    assert lines[5] == "FAILED: 4 violations"
+    assert [line.split(":")[0] for line in lines[6:]] == ["config", "example_too_long", "example_too_long", "too_many_examples"]
+    assert "key 'output_dir' is not allowed" in lines[6]
+    assert "example 1: 50 tokens" in lines[7] and "limit 49 (max_length in sft_config.yaml)" in lines[7]
+    assert "example 3: 50 tokens" in lines[8]
+    assert lines[9] == "too_many_examples: val data (data/val.jsonl via sft_utils.load_split): 101 examples, limit 100"
     code, out, _ = run_check(capsys, str(sub), "--json", "--base-model", LLAMA)
     violations = json.loads(out)["violations"]
     assert violations[1] == {

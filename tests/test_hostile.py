@@ -393,3 +393,20 @@ def test_templates_that_could_behave_otherwise_at_grading_are_rejected(capsys, t
     assert result.code == 1
     violation = result.only()
     assert violation["code"] == "template" and f"it uses {used}" in violation["message"]
+
+
+def test_evaluating_every_step_is_counted_in_the_compute(capsys, tmp_path, tiny):
+    """eval_every_step trains one example but evaluates 100 after each of its 1,000,000 steps: check counts
+    those forward passes (a third of a trained token each); trained tokens alone were 30x too low."""
+    folder = submission("eval_every_step", tmp_path)
+    result = check(capsys, folder, base_model=tiny)
+    assert result.code == 0, result.out
+    report = result.report
+    train, val = report["train"]["total_tokens"], report["val"]["total_tokens"]
+    assert report["trained_tokens"] == train * 1_000_000
+    assert report["eval_passes"] == 1_000_000 and report["eval_tokens"] == val * 1_000_000
+    assert report["compute_tokens"] == report["trained_tokens"] + -(-report["eval_tokens"] // 3)
+    assert report["compute_tokens"] > 10 * report["trained_tokens"]
+    capsys.readouterr()
+    assert main(["check", str(folder), "--base-model", tiny]) == 0
+    assert f"compute: {report['compute_tokens']:,} = {report['trained_tokens']:,} trained + " in capsys.readouterr().out

@@ -72,6 +72,42 @@ def test_trainer_masks_the_prompt_and_trains_eos(submission_factory, tiny_defaul
         assert ids[-1] == labels[-1] == tok.eos_token_id
 
 
+@pytest.mark.parametrize(
+    "schedule, passes",
+    [
+        ({"max_steps": 20, "eval_strategy": "steps", "eval_steps": 7}, 3),  # steps 7, 14 and the last, 20
+        ({"num_train_epochs": 2, "eval_strategy": "steps", "eval_steps": 5}, 4),  # 20 steps: 5, 10, 15, 20
+        ({"num_train_epochs": 1, "gradient_accumulation_steps": 3, "eval_strategy": "steps", "eval_steps": 2}, 2),
+        ({"num_train_epochs": 2.5, "eval_strategy": "epoch"}, 3),  # the partial third epoch ends with one too
+        ({"max_steps": 23, "eval_strategy": "epoch"}, 3),
+    ],
+)
+def test_the_compute_estimate_counts_the_validation_passes_the_trainer_runs(schedule, passes, submission_factory,
+                                                                          tiny_default, tmp_path):  # fmt: skip
+    """check's eval_passes is what the trainer really does (40 examples in batches of 4: 10 per epoch)."""
+    import yaml
+    from trl import SFTTrainer
+
+    from grader.submission.check import report
+    from grader.submission.validate import validate_submission
+    from grader.training.train import load_validated, sft_config
+
+    config = {"per_device_train_batch_size": 4, "gradient_accumulation_steps": 1, "gradient_checkpointing": False,
+              "logging_steps": 100, "learning_rate": 1e-3, **schedule}  # fmt: skip
+    sub = submission_factory(train_rows=rows_of(tiny_default["train"], 40), val_rows=rows_of(tiny_default["val"], 3),
+                             config=yaml.safe_dump(config))  # fmt: skip
+    validation = validate_submission(sub, base_model=str(tiny_default["base_model"]), data_dir=tmp_path / "data")
+    assert validation.ok, validation.violations
+    checked = report(validation, sub, 0.0, [])
+    _, train_ds, val_ds = load_validated(tmp_path / "data")
+    trainer = SFTTrainer(model=str(tiny_default["base_model"]), args=sft_config(validation.config, tmp_path / "out", has_eval=True),
+                         train_dataset=train_ds, eval_dataset=val_ds, processing_class=validation.tokenizer)  # fmt: skip
+    trainer.train()
+    evaluated = [entry for entry in trainer.state.log_history if "eval_loss" in entry]
+    assert checked.eval_passes == len(evaluated) == passes
+    assert checked.eval_tokens == passes * checked.val.total_tokens
+
+
 def test_python_sft_trains_a_checkpoint_that_stops(submission_factory, tiny_default):
     rows = rows_of(tiny_default["train"], 1200)
     sub = submission_factory(train_rows=rows, val_rows=rows_of(tiny_default["val"], 20), config=TRAIN_CONFIG)

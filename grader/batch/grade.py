@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import sys
 import time
 from dataclasses import dataclass, field
@@ -22,12 +23,13 @@ from pathlib import Path
 
 from grader import records
 from grader.atomic import file_sha256
+from grader.batch import intake
 from grader.batch.gradebook import write_final, write_grades
-from grader.batch.intake import IntakeError, discover, snapshot
-from grader.batch.layout import STAGE_TABLE, BatchPaths, SubmissionState
+from grader.batch.intake import IdMap, IntakeError, Source, snapshot
+from grader.batch.layout import INTERRUPTED, RUNNING, STAGE_TABLE, STAGES, BatchPaths, SubmissionState
 from grader.batch.policy import Policy, read_policy
-from grader.batch.procs import try_lock
-from grader.batch.stages import BASELINE, Batch, BatchRecord, one_line
+from grader.batch.procs import processes_in_group, try_lock
+from grader.batch.stages import BASELINE, Batch, BatchRecord, clear_outputs, hold_lock, one_line
 from grader.errors import UserError
 
 RETRYABLE = {"intake_failed", "check_failed", "train_failed", "eval_failed", "timeout"}
@@ -52,6 +54,7 @@ class GradeResult:
     batch: Batch
     states: list[SubmissionState]  # the graded ids' states, baseline excluded, gradebook order
     submitted_only: bool = False  # Slurm without waiting: the states are as they were at submission
+    changed: list[str] = field(default_factory=list)  # ids whose source changed since it was taken in (--retake ID)
 
     @property
     def unfinished(self) -> list[str]:
@@ -60,9 +63,19 @@ class GradeResult:
 
 @dataclass
 class Status:
+    """Where a batch stands. An interrupted submission's state shows ``interrupted`` (in ``states`` and
+    grades.csv; state.json still says running): its stage has no process left, and re-running
+    the same `grade` command resumes it."""
+
     batch: Batch
     states: list[SubmissionState]
     queued: set[str] = field(default_factory=set)  # Slurm tasks queued or running
+    interrupted: list[str] = field(default_factory=list)  # a stage marked running, with no process left
+    changed: list[str] = field(default_factory=list)  # ids whose source changed since it was taken in
+    untaken: list[str] = field(default_factory=list)  # sources in SUBMISSIONS not taken in yet (names)
+    running: int = 0  # stages running now
+    elapsed_seconds: float | None = None  # since the batch's first stage began (to its last end, once finished)
+    remaining_seconds: float | None = None  # estimate: the stages left, at the mean time of those finished
 
 
 def init_batch(paths: BatchPaths, test: Path, base_model: str, policy, gpus_per_job: int) -> Batch:
@@ -103,41 +116,84 @@ def init_batch(paths: BatchPaths, test: Path, base_model: str, policy, gpus_per_
     return Batch.load(paths.root)
 
 
-def take_in(batch: Batch, sources, only: list[str] | None) -> list[str]:
-    """Snapshot every new submission; return the ids to grade."""
-    ids = []
+def take_in(batch: Batch, sources: list[Source], ids: IdMap) -> None:
+    """Snapshot every source not taken in yet; record what each was then in ``ids`` (ids.json)."""
     for source in sources:
-        if only and source.id not in only:
-            continue
-        ids.append(source.id)
         paths = batch.submission(source.id)
         state = paths.read_state()
+        taken = ids.sources[source.path.name]
         if state.stages["snapshot"].state == "done" or state.final:
             continue
         paths.root.mkdir(parents=True, exist_ok=True)
         entry = state.stages["snapshot"]
         entry.attempts += 1
         start = time.monotonic()
+        taken.stamp, taken.sha256 = intake.source_stamp(source.path), None
         try:
+            zipped = file_sha256(source.path) if source.is_zip else None
             record = snapshot(source, paths.snapshot, paths.manifest, batch.policy.max_submission_mb << 20,
                               batch.policy.max_submission_files)  # fmt: skip
-            entry.state = "done"
+            entry.state, taken.sha256 = "done", zipped or record.sha256
             state.values.files = len(record.files)
         except (IntakeError, OSError) as exc:
-            entry.state, entry.error = "failed", one_line(str(exc))
+            message = str(exc) if isinstance(exc, IntakeError) else f"{source.id}: {exc}"
+            entry.state, entry.error = "failed", one_line(message)
             state.status, state.error = "intake_failed", entry.error
         entry.seconds = round(time.monotonic() - start, 3)
         paths.write_state(state)
+        intake.save_ids(batch.paths, ids)
         write_final(batch, paths, state)
-    if only:
-        unknown = sorted(set(only) - {s.id for s in sources})
-        if unknown:
-            raise UserError(f"--only: no submission named {', '.join(unknown)}", exit_code=2)
-    return ids
+
+
+def _chosen(sources: list[Source], only: list[str] | None) -> list[str]:
+    """The ids to grade: every source's, or the ``--only`` ones (each must exist)."""
+    if not only:
+        return [s.id for s in sources]
+    unknown = sorted(set(only) - {s.id for s in sources})
+    if unknown:
+        raise UserError(f"--only: no submission named {', '.join(unknown)}", exit_code=2)
+    return [s.id for s in sources if s.id in only]
+
+
+def changed_sources(ids: IdMap, sources: list[Source], batch: Batch) -> list[str]:
+    """Ids whose source differs from what was taken in (snapshotted, or refused at intake)."""
+    out = []
+    for source in sources:
+        entry = batch.submission(source.id).read_state().stages["snapshot"]
+        if entry.state in ("done", "failed") and intake.changed(source.path, ids.sources[source.path.name]):
+            out.append(source.id)
+    return out
+
+
+def _retake(batch: Batch, sources: list[Source], retake: list[str], active: set[str]) -> None:
+    """``--retake ID``: forget the submission's snapshot and every later stage; it is taken in again."""
+    by_id = {s.id: s for s in sources}
+    unknown = sorted(set(retake) - set(by_id))
+    if unknown:
+        raise UserError(f"--retake: no submission named {', '.join(unknown)} in SUBMISSIONS", exit_code=2)
+    busy = sorted(set(retake) & active)
+    if busy:
+        raise UserError(f"--retake: {', '.join(busy)} still has a Slurm task queued or running (scancel it first)", exit_code=2)
+    from grader.batch.runner import reap_orphans
+
+    for submission_id in dict.fromkeys(retake):
+        paths = batch.submission(submission_id)
+        reap_orphans(batch, submission_id)  # what an interrupted run left of it here, before its files go
+        lock = hold_lock(paths)
+        if lock is None:
+            raise UserError(f"--retake: {submission_id} is being graded right now (a stage holds {paths.lock})", exit_code=2)
+        with lock:
+            intake.make_writable(paths.snapshot)
+            shutil.rmtree(paths.snapshot, ignore_errors=True)
+            paths.manifest.unlink(missing_ok=True)
+            for stage in STAGES:
+                clear_outputs(paths, stage)
+            paths.write_state(SubmissionState(submission_id))
+        print(f"grade: {submission_id}: taken in again from {by_id[submission_id].path.name} (--retake)", file=sys.stderr)
 
 
 def _retry_failed(batch: Batch, ids: list[str]) -> None:
-    """Failed (not invalid or over-budget) submissions start again from their failed stage."""
+    """Failed (not invalid or over-budget) submissions start again from their failed stage (intake too)."""
     for submission_id in ids:
         paths = batch.submission(submission_id)
         state = paths.read_state()
@@ -182,6 +238,7 @@ def grade(
     slurm: SlurmOptions | None = None,
     only: list[str] | None = None,
     retry_failed: bool = False,
+    retake: list[str] | None = None,
     baseline: bool = True,
     progress: str = "auto",
 ) -> GradeResult:
@@ -189,7 +246,9 @@ def grade(
 
     ``policy``: a Policy, a grading.yaml path, or None for the defaults. ``gpus``: "auto" (every
     visible GPU) or a count; ``gpus_per_job`` 0 trains on CPU. ``slurm``: submit a job array
-    instead of running here. ``only``: these ids. ``baseline``: also score the untrained model.
+    instead of running here. ``only``: these ids. ``retake``: take these ids in again from their
+    source (a fixed or late submission) and grade them from the start. ``baseline``: also score
+    the untrained model.
     """
     from grader.batch.runner import reap_orphans
 
@@ -197,26 +256,43 @@ def grade(
         raise ValueError(f"progress must be one of {PROGRESS}, got {progress!r}")
     paths = BatchPaths(Path(out).resolve())
     rules = policy if isinstance(policy, Policy) else read_policy(policy)
-    sources = discover(Path(submissions))
+    folder = Path(submissions)
+    entries = intake.find_sources(folder)
+    if slurm is not None:  # before anything is written: a request Slurm refuses is one line, and nothing to undo
+        from grader.batch.slurm import preflight
+
+        preflight(rules, gpus_per_job, slurm.partition, slurm.account, slurm.cpus_per_task)
     with batch_lock(paths):
         batch = init_batch(paths, Path(test), str(base_model), rules, gpus_per_job)
-        ids = take_in(batch, sources, only)
+        ids = intake.read_ids(paths, folder)
+        sources = intake.assign_ids(entries, ids, set(paths.submission_ids()))  # known: their ids; new: new ones
+        intake.save_ids(paths, ids)
+        chosen = _chosen(sources, [*only, *(retake or [])] if only else None)
+        if retake:
+            _retake(batch, sources, retake, queued_ids(batch))
         if retry_failed:
-            _retry_failed(batch, ids)
-        jobs = ids
+            _retry_failed(batch, chosen)
+        wanted = [s for s in sources if s.id in set(chosen)]
+        take_in(batch, wanted, ids)
+        changed = changed_sources(ids, wanted, batch)
+        for submission_id in changed:
+            name = ids.name_of(submission_id)
+            print(f"grade: {submission_id}: {name} changed since it was taken in; the snapshot is what is graded "
+                  f"(--retake {submission_id} takes it in again and regrades it)", file=sys.stderr)  # fmt: skip
+        jobs = chosen
         if baseline and not only:
             ensure_baseline(batch)
-            jobs = [BASELINE, *ids]
+            jobs = [BASELINE, *chosen]
         write_grades(paths)
         if slurm is not None:
             submitted = _grade_slurm(batch, jobs, slurm)
             if not slurm.wait:
-                return GradeResult(batch, _states(batch, ids), submitted_only=submitted)
+                return GradeResult(batch, _states(batch, chosen), submitted_only=submitted, changed=changed)
         else:
             for submission_id in jobs:
                 reap_orphans(batch, submission_id)
             _grade_local(batch, jobs, str(gpus), gpus_per_job, cpu_workers, progress)
-    return GradeResult(batch, _states(batch, ids))
+    return GradeResult(batch, _states(batch, chosen), changed=changed)
 
 
 def _states(batch: Batch, ids: list[str]) -> list[SubmissionState]:
@@ -231,8 +307,10 @@ def _grade_local(batch: Batch, ids: list[str], gpus: str, gpus_per_job: int, cpu
     slots = gpu_slots(gpus, gpus_per_job)
     workers = cpu_workers or max(1, (os.cpu_count() or 2) // 2)
     if progress != "none":
-        print(f"grade: {len(ids)} jobs in {batch.paths.root}; GPU slots: {', '.join(s.name for s in slots)}; "
-              f"CPU workers: {workers}", file=sys.stderr)  # fmt: skip
+        count = len([i for i in ids if i != BASELINE])
+        print(f"grade: {count} submission{'s' if count != 1 else ''}" + (" and the base model" if BASELINE in ids else "")
+              + f" in {batch.paths.root}; GPU slots: {', '.join(s.name for s in slots)}; CPU workers: {workers}",
+              file=sys.stderr)  # fmt: skip
     stop = None
     if progress == "none":
         show = None
@@ -283,16 +361,85 @@ def follow(batch: Batch, ids: list[str], poll_seconds: float = 2.0) -> None:
         time.sleep(poll_seconds)
 
 
-def status(batch_dir: str | Path) -> Status:
-    """Where a batch stands: every state (grades.csv rebuilt from them) and the Slurm tasks still queued."""
-    batch = Batch.load(batch_dir)
-    states = write_grades(batch.paths)
-    queued: set[str] = set()
-    if (batch.paths.slurm / "jobs.json").exists():
-        from grader.batch import slurm
+def queued_ids(batch: Batch) -> set[str]:
+    """Submissions whose Slurm task is queued or running (none for a batch never sent to Slurm)."""
+    if not (batch.paths.slurm / "jobs.json").exists():
+        return set()
+    from grader.batch import slurm
 
-        queued = slurm.active_ids(batch)
-    return Status(batch, states, queued)
+    return slurm.active_ids(batch)
+
+
+def stage_gone(batch: Batch, state: SubmissionState, queued: set[str]) -> bool:
+    """A stage marked running with no process left: on this host its process group is gone; elsewhere, its
+    Slurm task is neither queued nor running. (A stage on another host without Slurm is taken as running.)"""
+    stage = state.running_stage()
+    if stage is None or state.id in queued:
+        return False
+    entry = state.stages[stage]
+    if entry.host == socket.gethostname():
+        return not (entry.pgid and processes_in_group(entry.pgid, str(batch.paths.root)))
+    return (batch.paths.slurm / "jobs.json").exists()
+
+
+def _shown_interrupted(state: SubmissionState) -> SubmissionState:
+    """The state as `status` shows it when its running stage has no process left (state.json is not changed)."""
+    stage = state.running_stage()
+    if stage is not None:
+        state.stages[stage].state = INTERRUPTED
+    state.status = INTERRUPTED
+    return state
+
+
+def estimate_times(everyone: list[SubmissionState], now: float) -> tuple[float | None, float | None, int]:
+    """(elapsed, remaining, running) of a batch's states (the baseline's included): seconds since the first
+    stage began, an estimate of the time left, and how many stages run now. The estimate: each stage left
+    costs the mean time of that stage where it finished (what a running one has spent is subtracted), the
+    sum shared by the stages running now."""
+    starts = [e.started for s in everyone for e in s.stages.values() if e.started]
+    ends = [e.started + e.seconds for s in everyone for e in s.stages.values() if e.started and e.seconds is not None]
+    unfinished = [s for s in everyone if not s.final]
+    running = sum(s.running_stage() is not None for s in unfinished)
+    elapsed = None
+    if starts:
+        elapsed = (now if unfinished else max(ends, default=now)) - min(starts)
+    done: dict[str, list[float]] = {}
+    for s in everyone:
+        for name, entry in s.stages.items():
+            if entry.state == "done" and entry.seconds is not None and name != "snapshot":
+                done.setdefault(name, []).append(entry.seconds)
+    left = 0.0
+    for s in unfinished:
+        for name, entry in s.stages.items():
+            if entry.state == "done" or name == "snapshot":
+                continue
+            if name not in done:
+                return elapsed, None, running  # no such stage has finished yet: nothing to go by
+            mean = sum(done[name]) / len(done[name])
+            spent = now - entry.started if entry.state == RUNNING and entry.started else 0.0
+            left += max(0.0, mean - spent)
+    return elapsed, left / max(1, running), running
+
+
+def status(batch_dir: str | Path) -> Status:
+    """Where a batch stands: every state (grades.csv rebuilt from them), the Slurm tasks still queued, the
+    stages interrupted, the sources changed or not taken in yet, and the time spent and left."""
+    batch = Batch.load(batch_dir)
+    queued = queued_ids(batch)
+    gone = {s.id for s in batch.paths.states() if stage_gone(batch, s, queued)}
+    states = write_grades(batch.paths, view=lambda s: _shown_interrupted(s) if s.id in gone else s)
+    baseline = [batch.submission(BASELINE).read_state()] if batch.paths.baseline.exists() else []
+    baseline = [_shown_interrupted(b) if stage_gone(batch, b, queued) else b for b in baseline]
+    result = Status(batch, states, queued, interrupted=sorted(gone & {s.id for s in states if s.status == INTERRUPTED}))
+    ids = records.load_optional(batch.paths.ids, IdMap)
+    folder = Path(ids.folder) if ids else None
+    if ids and folder.is_dir():
+        sources = intake.assign_ids(intake.find_sources(folder), ids, {s.id for s in states})  # as grade would
+        taken = {s.id for s in states}
+        result.changed = changed_sources(ids, [s for s in sources if s.id in taken], batch)
+        result.untaken = [s.path.name for s in sources if s.id not in taken]
+    result.elapsed_seconds, result.remaining_seconds, result.running = estimate_times([*states, *baseline], time.time())
+    return result
 
 
 def grade_one(batch_dir: str | Path, submission_id: str) -> tuple[str, SubmissionState]:

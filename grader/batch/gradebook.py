@@ -9,12 +9,14 @@ from __future__ import annotations
 import csv
 import fcntl
 import io
+import math
 from collections import Counter
+from typing import Callable
 
 from grader import records
 from grader.atomic import write_text_atomic
 from grader.batch.gradescope import write_results
-from grader.batch.layout import FINAL, GRADE_COLUMNS, PENDING, RUNNING, STAGES, BatchPaths, SubmissionPaths, SubmissionState
+from grader.batch.layout import FINAL, GRADE_COLUMNS, INTERRUPTED, PENDING, RUNNING, STAGES, BatchPaths, SubmissionPaths, SubmissionState
 from grader.submission.check import CheckReport
 
 
@@ -36,34 +38,59 @@ def grade_row(state: SubmissionState) -> dict:
     return {column: row[column] for column in GRADE_COLUMNS}
 
 
+# A spreadsheet reads a cell that starts with one of these as a formula (CSV injection): text cells
+# that do are written with a leading ' (OWASP's advice), which spreadsheets show as text.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """A grades.csv cell: None empty, numbers as they are (-0.5 stays a number), text on one line (a bare CR
+    would break the row: the writer quotes only "\\n") and formula-like text neutralized."""
+    if not isinstance(value, str):
+        return "" if value is None else value
+    text = "'" + value if value.startswith(FORMULA_START) else value
+    return text.replace("\r", " ").replace("\n", " ")
+
+
 def grades_csv(states: list[SubmissionState]) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=GRADE_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for state in states:
-        writer.writerow({k: "" if v is None else v for k, v in grade_row(state).items()})
+        writer.writerow({k: csv_cell(v) for k, v in grade_row(state).items()})
     return out.getvalue()
 
 
-def write_grades(paths: BatchPaths) -> list[SubmissionState]:
-    """Rebuild grades.csv from every state, under the batch's gradebook lock."""
+def write_grades(paths: BatchPaths, view: Callable[[SubmissionState], SubmissionState] | None = None) -> list[SubmissionState]:
+    """Rebuild grades.csv from every state, under the batch's gradebook lock (``view``: how each is shown)."""
     with open(paths.root / ".grades.lock", "a+") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        states = paths.states()
+        states = [view(s) for s in paths.states()] if view else paths.states()
         write_text_atomic(paths.grades, grades_csv(states))
     return states
 
 
+def duration(value: float | None) -> str:
+    """A duration people read at a glance: 42.0 s, 12.5 min, 3.2 h ("–" when unknown)."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
+        return "–"
+    if value < 120:
+        return f"{value:.1f} s"
+    if value < 7200:
+        return f"{value / 60:.1f} min"
+    return f"{value / 3600:.1f} h"
+
+
 def counts(states: list[SubmissionState]) -> dict[str, int]:
     found = Counter(state.status for state in states)
-    return {status: found[status] for status in (*FINAL, RUNNING, PENDING) if found[status]}
+    return {status: found[status] for status in (*FINAL, RUNNING, INTERRUPTED, PENDING) if found[status]}
 
 
 def status_table(states: list[SubmissionState], baseline: SubmissionState | None = None) -> str:
     """The table `status` prints: one line per submission, then the counts."""
     lines = [f"{'submission':<24} {'status':<14} {'stage':<9} {'accuracy':>8} {'tokens':>14}  error"]
     for state in states:
-        stage = state.running_stage() or ""
+        stage = state.shown_stage() or ""
         accuracy = state.values.accuracy
         tokens = state.values.trained_tokens
         lines.append(

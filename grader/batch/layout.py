@@ -3,6 +3,7 @@
 ```
 DIR/
   batch.json                      the batch's inputs: test set digest, base model, policy, kit versions
+  ids.json                        every source in SUBMISSIONS -> its submission id (given once) and digests
   test.jsonl                      a frozen copy of the hidden test set (every stage reads this one)
   baseline/                       the untrained base model on the test set (the report's reference line)
     predictions.jsonl summary.json
@@ -77,6 +78,8 @@ FINAL = {
     "timeout": "a stage ran past its wall-time limit",
 }
 PENDING, RUNNING = "pending", "running"
+# How `status` shows a stage marked running that has no process left (never saved in state.json).
+INTERRUPTED = "interrupted"
 # grades.csv, in this order; ``<stage>_seconds`` for every stage.
 GRADE_COLUMNS = (
     "id", "status", "accuracy", "correct", "total", "trained_tokens", "final_train_loss",
@@ -136,6 +139,10 @@ class SubmissionState:
     def running_stage(self) -> str | None:
         return next((s for s in STAGES if self.stages[s].state == RUNNING), None)
 
+    def shown_stage(self) -> str | None:
+        """The stage `status` names: the running one, or the one shown as interrupted."""
+        return next((s for s in STAGES if self.stages[s].state in (RUNNING, INTERRUPTED)), None)
+
 
 @dataclass(frozen=True)
 class SubmissionPaths:
@@ -183,6 +190,7 @@ class BatchPaths:
     root: Path
 
     batch = property(lambda self: self.root / "batch.json")
+    ids = property(lambda self: self.root / "ids.json")
     test = property(lambda self: self.root / "test.jsonl")
     baseline = property(lambda self: self.root / "baseline")
     grades = property(lambda self: self.root / "grades.csv")

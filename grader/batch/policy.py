@@ -24,12 +24,13 @@ class Policy:
     train_seconds: float = setting(8 * HOUR, "wall time of the train stage", low=1.0, high=WEEK)
     evaluate_seconds: float = setting(2 * HOUR, "wall time of the evaluate stage (generation)", low=1.0, high=WEEK)
     score_seconds: float = setting(1800.0, "wall time of the score stage", low=1.0, high=24 * HOUR)
-    max_trained_tokens: int = setting(1_000_000_000, "compute budget: most tokens a submission may train (tokens per epoch x epochs)",
-                                      low=1, high=10**13)  # fmt: skip
+    max_trained_tokens: int = setting(
+        1_000_000_000, "compute budget, in trained tokens: tokens trained (all epochs) + tokens evaluated by the "
+        "validation passes during training / 3", low=1, high=10**13)  # fmt: skip
     max_new_tokens: int = setting(1024, "generation budget per hidden problem", low=1, high=32768)
     retries: int = setting(1, "automatic re-runs of a stage after an infrastructure failure (killed, NCCL, ...)", low=0, high=10)
     max_submission_mb: int = setting(1024, "largest submission taken in (folder or unpacked zip), in MiB", low=1, high=1 << 20)
-    max_submission_files: int = setting(10_000, "most files a submission may hold", low=1, high=10**7)
+    max_submission_files: int = setting(10_000, "most entries (files and folders) a submission may hold", low=1, high=10**7)
     max_score: float = setting(100.0, "Gradescope max_score: accuracy 1.0 earns this many points", low=0.0, high=1e6)
 
     def stage_seconds(self, stage: str) -> float:

@@ -8,6 +8,8 @@ import os
 import signal
 import socket
 
+import psutil
+
 PR_SET_PDEATHSIG = 1
 
 
@@ -24,6 +26,20 @@ def kill_group(pgid: int) -> None:
         os.killpg(pgid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
+
+
+def processes_in_group(pgid: int, marker: str) -> list[int]:
+    """Live processes of group ``pgid`` whose command line names ``marker`` (never an unrelated group)."""
+    found = []
+    for proc in psutil.process_iter(["pid", "status", "cmdline"]):
+        try:
+            if proc.info["status"] == psutil.STATUS_ZOMBIE or os.getpgid(proc.pid) != pgid:
+                continue
+        except (ProcessLookupError, PermissionError):
+            continue
+        if marker in " ".join(proc.info["cmdline"] or ()):
+            found.append(proc.pid)
+    return found
 
 
 def free_port() -> int:

@@ -18,11 +18,9 @@ import time
 from dataclasses import dataclass
 from typing import IO
 
-import psutil
-
 from grader.batch.gradebook import write_final
 from grader.batch.layout import RUNNING, STAGE, SubmissionPaths
-from grader.batch.procs import die_with_parent, free_port, kill_group
+from grader.batch.procs import die_with_parent, free_port, kill_group, processes_in_group
 from grader.batch.stages import EXIT_BUSY, KIT, Batch, hold_lock, kit_env, next_stage
 
 
@@ -133,20 +131,6 @@ def _wait_for_lock(paths: SubmissionPaths, seconds: float = 60.0):
         time.sleep(0.1)
 
 
-def _processes_in_group(pgid: int, marker: str) -> list[int]:
-    """Live processes of group ``pgid`` whose command line names ``marker`` (never an unrelated group)."""
-    found = []
-    for proc in psutil.process_iter(["pid", "status", "cmdline"]):
-        try:
-            if proc.info["status"] == psutil.STATUS_ZOMBIE or os.getpgid(proc.pid) != pgid:
-                continue
-        except (ProcessLookupError, PermissionError):
-            continue
-        if marker in " ".join(proc.info["cmdline"] or ()):
-            found.append(proc.pid)
-    return found
-
-
 def reap_orphans(batch: Batch, submission_id: str) -> None:
     """Stop what an interrupted earlier run left of this submission's stage on this host.
 
@@ -159,7 +143,7 @@ def reap_orphans(batch: Batch, submission_id: str) -> None:
     host = socket.gethostname()
     for entry in state.stages.values():
         if entry.state == RUNNING and entry.host == host and entry.pgid:
-            pids = _processes_in_group(entry.pgid, str(batch.paths.root))
+            pids = processes_in_group(entry.pgid, str(batch.paths.root))
             for pid in pids:
                 try:
                     os.kill(pid, signal.SIGKILL)
@@ -168,7 +152,7 @@ def reap_orphans(batch: Batch, submission_id: str) -> None:
             end = time.monotonic() + 10
             while pids and time.monotonic() < end:
                 time.sleep(0.05)
-                pids = _processes_in_group(entry.pgid, str(batch.paths.root))
+                pids = processes_in_group(entry.pgid, str(batch.paths.root))
 
 
 def pool_of(stage: str) -> str:

@@ -155,6 +155,15 @@ def plain_show(stream=sys.stderr) -> Callable:
     return show
 
 
+def progress_title(states, running: list[Job], progress: Progress) -> str:
+    """The live view's headline: submissions finished and their statuses (the base model is not one of them)."""
+    subs = [s for s in states if s.id != BASELINE]
+    done = sum(s.final for s in subs)
+    eta = progress.eta(len(subs) - done, max(1, len(running)))
+    head = ", ".join(f"{n} {status}" for status, n in counts(subs).items())
+    return f"{done}/{len(subs)} submissions finished ({head})" + (f", about {eta / 60:.0f} min left" if eta else "")
+
+
 def live_show(console) -> tuple[Callable, Callable]:
     """A rich live view: counts and ETA, what runs where, the latest events; returns (show, stop)."""
     from rich.console import Group
@@ -166,11 +175,7 @@ def live_show(console) -> tuple[Callable, Callable]:
     live.start()
 
     def show(states, running: list[Job], progress: Progress) -> None:
-        done = sum(s.final for s in states)
-        eta = progress.eta(len(states) - done, max(1, len(running)))
-        head = ", ".join(f"{n} {status}" for status, n in counts(states).items())
-        title = f"{done}/{len(states)} finished ({head})" + (f", about {eta / 60:.0f} min left" if eta else "")
-        table = Table(title=title, title_justify="left")
+        table = Table(title=progress_title(states, running, progress), title_justify="left")
         for column in ("submission", "stage", "on", "elapsed"):
             table.add_column(column)
         for job in running:

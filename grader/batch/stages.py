@@ -137,6 +137,7 @@ def does(name: str):
 
 @does("check")
 def _check(run: StageRun) -> None:
+    from grader.submission.budget import EVAL_TOKEN_COST
     from grader.submission.check import Budget, report
     from grader.submission.sandbox import Deadline
     from grader.submission.validate import validate_submission
@@ -151,20 +152,24 @@ def _check(run: StageRun) -> None:
         data_dir=paths.dataset,
     )
     result = report(validation, paths.snapshot, time.monotonic() - start, [], batch.gpus_per_job)
-    estimate, limit = result.trained_tokens, batch.policy.max_trained_tokens
-    result = replace(result, budget=Budget(limit, bool(estimate and estimate > limit)))
+    compute, limit = result.compute_tokens, batch.policy.max_trained_tokens
+    result = replace(result, budget=Budget(limit, bool(compute and compute > limit)))
     records.save(paths.check, result)
     figures = state.values
-    figures.trained_tokens, figures.train_examples, figures.val_examples = estimate, result.train.examples, result.val.examples
+    figures.trained_tokens, figures.train_examples, figures.val_examples = (
+        result.trained_tokens, result.train.examples, result.val.examples)
     if not validation.ok:
         first = validation.violations[0]
         more = len(validation.violations) - 1
         raise StageFailure("invalid", f"{first.code}: {first.message}" + (f" (+{more} more in check.json)" if more else ""))
     if result.budget.over:
+        evaluated = (f" + {result.eval_tokens:,} evaluated in {result.eval_passes:,} validation passes / {EVAL_TOKEN_COST}"
+                     if result.eval_tokens else "")
         raise StageFailure(
             "over_budget",
-            f"the config would train {estimate:,} tokens; the compute budget is {batch.policy.max_trained_tokens:,} "
-            "(fewer epochs, max_steps or examples)",
+            f"the config would cost {compute:,} tokens of compute ({result.trained_tokens:,} trained{evaluated}); "
+            f"the compute budget is {limit:,} (fewer epochs, max_steps or examples; fewer evaluations: eval_strategy, "
+            "eval_steps)",
         )
 
 

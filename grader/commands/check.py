@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import sys
 
 from grader import records
 from grader.commands.args import positive_float, positive_int
+from grader.commands.output import emit
 from grader.submission.check import DEFAULT_TIMEOUT, check, human
 
 
@@ -43,8 +42,5 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     result = check(args.dir, base_model=args.base_model, test=args.test, timeout=args.timeout, save=args.save,
                    world_size=args.world_size)  # fmt: skip
-    try:
-        print(json.dumps(records.to_json(result)) if args.json else human(result), flush=True)
-    except BrokenPipeError:  # `check | head`: the reader left; the verdict stands in the exit code
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    emit(json.dumps(records.to_json(result)) if args.json else human(result))  # `check | head`: the exit code still says
     return 0 if result.ok else 1

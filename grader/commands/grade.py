@@ -18,10 +18,11 @@ import os
 import sys
 
 from grader import api
-from grader.batch.gradebook import counts, grade_row, status_table
+from grader.batch.gradebook import counts, duration, grade_row, status_table
 from grader.batch.layout import PROCESS_STAGES
 from grader.batch.stages import BASELINE, EXIT_BUSY, Batch
 from grader.commands.args import nonnegative_int, positive_int
+from grader.commands.output import emit
 
 
 def _gpus(text: str) -> str:
@@ -45,38 +46,49 @@ def add_grade_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-wait", action="store_true", help="Slurm: return once submitted (follow with `status DIR`)")
     p.add_argument("--only", nargs="+", metavar="ID", help="grade only these submissions")
     p.add_argument("--retry-failed", action="store_true", help="re-run submissions that failed (not invalid or over budget ones)")
+    p.add_argument("--retake", nargs="+", metavar="ID", help="take these submissions in again from SUBMISSIONS (a fixed or "
+                   "late one) and grade them from the start; their earlier snapshot and results are cleared")
+    p.add_argument("--title", help="the class report's title (default: the batch folder's name)")
     p.add_argument("--no-baseline", action="store_true", help="skip scoring the untrained base model")
     p.add_argument("--json", action="store_true", help="end with one JSON object on stdout")
 
 
-def _print_states(batch: Batch, states, as_json: bool, rows: list[dict] | None = None) -> None:
-    """The gradebook as `grade` and `status` print it: a table, or one JSON object (``rows`` default: grades.csv's)."""
+def _states_text(batch: Batch, states, as_json: bool, rows: list[dict] | None = None, extra: dict | None = None,
+                 lines: list[str] = ()) -> str:  # fmt: skip
+    """The gradebook as `grade` and `status` print it: a table (then ``lines``), or one JSON object (``rows``
+    default: grades.csv's; ``extra``: more keys)."""
     baseline = batch.submission(BASELINE).read_state() if batch.paths.baseline.exists() else None
     if as_json:
-        print(json.dumps({
+        return json.dumps({
             "dir": str(batch.paths.root),
             "counts": counts(states),
             "baseline_accuracy": baseline.values.accuracy if baseline else None,
             "submissions": rows if rows is not None else [grade_row(s) for s in states],
-        }))  # fmt: skip
-    else:
-        print(status_table(states, baseline))
+            **(extra or {}),
+        })  # fmt: skip
+    return "\n".join([status_table(states, baseline), *lines])
 
 
 def run_grade(args: argparse.Namespace) -> int:
     slurm = None
     if args.slurm:
         slurm = api.SlurmOptions(args.partition, args.account, args.max_parallel, args.cpus_per_task, wait=not args.no_wait)
-    result = api.grade(
-        args.submissions, test=args.test, base_model=args.base_model, out=args.out, policy=args.policy,
-        gpus=args.gpus, gpus_per_job=args.gpus_per_job, cpu_workers=args.cpu_workers, slurm=slurm, only=args.only,
-        retry_failed=args.retry_failed, baseline=not args.no_baseline, progress="lines" if args.json else "auto",
-    )  # fmt: skip
+    try:
+        result = api.grade(
+            args.submissions, test=args.test, base_model=args.base_model, out=args.out, policy=args.policy,
+            gpus=args.gpus, gpus_per_job=args.gpus_per_job, cpu_workers=args.cpu_workers, slurm=slurm, only=args.only,
+            retry_failed=args.retry_failed, retake=args.retake, baseline=not args.no_baseline,
+            progress="lines" if args.json else "auto", title=args.title,
+        )  # fmt: skip
+    except KeyboardInterrupt:  # Ctrl-C: what finished is kept; running stages were stopped (Slurm's go on)
+        what = "the Slurm tasks go on; " if args.slurm else ""
+        print(f"grade: interrupted; {what}run the same command again to resume (`status {args.out}` shows where it "
+              "stands)", file=sys.stderr)  # fmt: skip
+        return 130
     if result.submitted_only or (slurm is not None and not slurm.wait):
         return 0
-    _print_states(result.batch, result.states, args.json)
-    if not args.json:
-        print(f"grades: {result.batch.paths.grades}")
+    extra = {"changed": result.changed}
+    emit(_states_text(result.batch, result.states, args.json, extra=extra, lines=[f"grades: {result.batch.paths.grades}"]))
     if result.unfinished:
         shown = ", ".join(result.unfinished[:5])
         print(f"grade: {len(result.unfinished)} submission(s) unfinished ({shown}); run the same command again", file=sys.stderr)
@@ -89,12 +101,35 @@ def add_status_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="one JSON object on stdout")
 
 
+def _status_lines(status: api.Status) -> list[str]:
+    """What `status` says below the table: interruptions, changed and new sources, time, Slurm."""
+    lines = []
+    if status.interrupted:
+        lines.append(f"interrupted: {', '.join(status.interrupted)} (a stage marked running has no process left); "
+                     "run the same command again to resume")  # fmt: skip
+    if status.changed:
+        lines.append(f"changed since taken in: {', '.join(status.changed)} (its snapshot is what is graded; "
+                     "`grade ... --retake ID` takes it in again and regrades it)")  # fmt: skip
+    if status.untaken:
+        lines.append(f"not taken in yet: {', '.join(status.untaken)} (run the same `grade` command again)")
+    if status.elapsed_seconds is not None:
+        left = "nothing left" if not any(not s.final for s in status.states) else (
+            f"about {duration(status.remaining_seconds)} left ({status.running} stage(s) running)"
+            if status.remaining_seconds is not None else "time left unknown until each stage has finished once")
+        lines.append(f"elapsed: {duration(status.elapsed_seconds)} since the first stage began; {left}")
+    if status.queued:
+        lines.append(f"Slurm: {len(status.queued)} task(s) queued or running")
+    return lines
+
+
 def run_status(args: argparse.Namespace) -> int:
     status = api.status(args.dir)
-    rows = [{**grade_row(s), "queued": s.id in status.queued, "stage": s.running_stage()} for s in status.states]
-    _print_states(status.batch, status.states, args.json, rows)
-    if status.queued and not args.json:
-        print(f"Slurm: {len(status.queued)} task(s) queued or running")
+    rows = [{**grade_row(s), "queued": s.id in status.queued, "stage": s.shown_stage()} for s in status.states]
+    extra = {
+        "interrupted": status.interrupted, "changed": status.changed, "untaken": status.untaken,
+        "running": status.running, "elapsed_seconds": status.elapsed_seconds, "remaining_seconds": status.remaining_seconds,
+    }  # fmt: skip
+    emit(_states_text(status.batch, status.states, args.json, rows, extra, _status_lines(status)))
     return 0
 
 

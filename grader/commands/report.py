@@ -27,6 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     parser.add_argument("--visibility", choices=VISIBILITIES, default="visible", help="Gradescope visibility of the results")
     parser.add_argument("--no-gradescope", action="store_true", help="do not (re)write submissions/<id>/results.json")
+    parser.add_argument("--title", help="the class report's title (default: the batch folder's name)")
 
 
 def _size(path: Path) -> str:
@@ -37,7 +38,7 @@ def _size(path: Path) -> str:
 def run(args: argparse.Namespace) -> int:
     result = api.report(
         args.dir, out=args.out, feedback=args.feedback, show_problems=args.show_problems, max_score=args.max_score,
-        visibility=args.visibility, gradescope=not args.no_gradescope,
+        visibility=args.visibility, gradescope=not args.no_gradescope, title=args.title,
     )  # fmt: skip
     counts = ", ".join(f"{n} {name}" for name, n in result.counts.items() if n)
     print(f"report: {sum(result.counts.values())} submissions ({counts or 'none'})", file=sys.stderr)

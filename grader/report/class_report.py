@@ -217,14 +217,17 @@ def _subtitle(batch: BatchView) -> str:
 
 
 def render_class_report(
-    batch: BatchView, feedback_links: Mapping[str, str] | None = None, grades_href: str | None = None
-) -> str:
-    """The whole page as a string; links are relative to wherever the page is written."""
+    batch: BatchView, feedback_links: Mapping[str, str] | None = None, grades_href: str | None = None,
+    title: str | None = None,
+) -> str:  # fmt: skip
+    """The whole page as a string; links are relative to wherever the page is written.
+
+    ``title``: the page's title (default: the batch folder's name)."""
     stats = class_stats(batch)
     return render(
         "class_report.html",
-        title=f"Class report: {batch.root.resolve().name}",
-        subtitle=_subtitle(batch),
+        title=title or batch.root.resolve().name,
+        subtitle="Class report · " + _subtitle(batch),
         headline=_headline(batch, stats),
         warnings=batch.warnings,
         accuracy=_accuracy_plots(stats),

@@ -22,7 +22,7 @@ from grader.report import plots
 from grader.report.load import BatchView, SubmissionView, iter_predictions
 from grader.report.page import (
     Breakdown, Card, Cell, Plot, Table, card, count, count_cell, is_number, num_cell, number, pct, pct_cell, plot, render,
-    shorten, table, text_cell, write_page,
+    seconds, shorten, table, text_cell, write_page,
 )  # fmt: skip
 from grader.report.stats import ClassStats, baseline_by_group, median
 from grader.submission.check import CheckReport
@@ -61,6 +61,7 @@ class FeedbackInput:
     check: CheckReport | None = None  # check.json (violations and per-split stats)
     data_stats: dict[str, SplitStats] | None = None  # train / val: examples and token percentiles
     training: TrainingRecord | None = None  # training_record.json
+    train_seconds: float | None = None  # a batch's train stage, wall clock: grades.csv's train_seconds
     summary: Summary | None = None  # summary.json
     predictions: Path | None = None  # predictions.jsonl, read only when examples are shown
     problems: Mapping[str, str] = field(default_factory=dict)  # problem text by id (for the examples)
@@ -206,6 +207,17 @@ class Training:
     data: Table | None
 
 
+def _time_card(stage_seconds: float | None, runtime: float | None, world: int | None) -> Card:
+    """In a batch, the train stage's wall time (grades.csv's train_seconds, the class report's "train time");
+    for a student's own run, the trainer's runtime, under its own name: one name, one figure."""
+    processes = f"{world} process(es)" if world else ""
+    if stage_seconds is not None:
+        return card("train time", seconds(stage_seconds), "the train stage, wall clock" + (f" · {processes}" if world else ""),
+                    card_id="train-time", raw=stage_seconds)  # fmt: skip
+    return card("trainer runtime", f"{number(runtime, 4)} s" if is_number(runtime) else "–", processes,
+                card_id="trainer-runtime", raw=runtime if is_number(runtime) else None)  # fmt: skip
+
+
 def _training(data: FeedbackInput) -> Training | None:
     record = data.training
     stats = data.data_stats or (record.stats if record else None) or (
@@ -224,8 +236,7 @@ def _training(data: FeedbackInput) -> Training | None:
                  card_id="last-eval-loss", raw=last_eval[1]),
             card("steps", count(end.get("step") or (train[-1][0] if train else None)),
                  f"{number(epochs, 3)} epochs" if is_number(epochs) else ""),
-            card("training time", f"{number(runtime, 4)} s" if is_number(runtime) else "–",
-                 f"{world} process(es)" if world else ""),
+            _time_card(data.train_seconds, runtime, world),
         ]  # fmt: skip
         loss = plot(plots.loss_curves(train, validation), "loss-curves") if train or validation else None
         settings = _settings(record.config)
@@ -354,6 +365,7 @@ def submission_feedback(batch: BatchView, submission: SubmissionView, show: str,
         check=submission.check,
         data_stats={"train": submission.check.train, "val": submission.check.val} if submission.check else None,
         training=submission.training,
+        train_seconds=submission.number("train_seconds"),
         summary=submission.summary if graded else None,
         predictions=submission.paths.predictions if graded and show != "none" else None,
         problems=problems if show != "none" else {},

@@ -24,6 +24,7 @@ import jinja2
 from markupsafe import Markup
 
 from grader.atomic import write_text_atomic
+from grader.batch.gradebook import duration
 
 SCRIPT = "page.js"  # the kit's script: base.html includes it between <script> and </script>
 
@@ -73,15 +74,7 @@ def count(value: float | int | None) -> str:
     return "–" if not is_number(value) else f"{int(value):,}"
 
 
-def seconds(value: float | None) -> str:
-    """A duration people read at a glance: 42.0 s, 12.5 min, 3.2 h."""
-    if not is_number(value):
-        return "–"
-    if value < 120:
-        return f"{value:.1f} s"
-    if value < 7200:
-        return f"{value / 60:.1f} min"
-    return f"{value / 3600:.1f} h"
+seconds = duration  # a duration people read at a glance: 42.0 s, 12.5 min, 3.2 h (as `status` prints them)
 
 
 def number(value: float | None, digits: int = 3) -> str:

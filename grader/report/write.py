@@ -41,11 +41,13 @@ def write_report(
     max_score: float | None = None,
     visibility: str = "visible",
     gradescope: bool = True,
+    title: str | None = None,
 ) -> ReportResult:
     """The class report (default ``DIR/report.html``), feedback pages in ``feedback``, and results.json files.
 
     ``show_problems``: hidden problems on feedback pages (none, wrong, all). ``max_score``: Gradescope
-    points for 100% (default: batch.json's policy).
+    points for 100% (default: batch.json's policy). ``title``: the class report's (default: the
+    batch folder's name).
     """
     if show_problems not in SHOW_PROBLEMS:
         raise UserError(f"--show-problems: {show_problems!r} is not one of {', '.join(SHOW_PROBLEMS)}", exit_code=2)
@@ -65,7 +67,7 @@ def write_report(
     links = {sid: relative_href(path, page) for sid, path in pages.items()}
     grades_href = relative_href(batch.paths.grades, page) if batch.has_grades_csv else None
     page.parent.mkdir(parents=True, exist_ok=True)
-    write_page(page, render_class_report(batch, links, grades_href))
+    write_page(page, render_class_report(batch, links, grades_href, title))
 
     written = 0
     if gradescope:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from grader.errors import UserError
-from grader.submission.budget import trained_tokens
+from grader.submission.budget import EVAL_TOKEN_COST, Cost, cost
 from grader.submission.sandbox import Deadline, SandboxLimits
 from grader.submission.validate import SplitStats, Validation, validate_submission
 
@@ -33,12 +33,13 @@ def printable(text: str) -> str:
     return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
-def estimate(validation: Validation, world_size: int = 1) -> int | None:
-    """Tokens the config would train (see grader.submission.budget), once the training data is known."""
-    train = validation.stats().get("train")
+def estimate(validation: Validation, world_size: int = 1) -> Cost | None:
+    """What the config makes the trainer run (see grader.submission.budget), once the training data is known."""
+    stats = validation.stats()
+    train, val = stats.get("train"), stats.get("val")
     if train is None or train.total_tokens is None:
         return None
-    return trained_tokens(validation.config, train.total_tokens, train.examples, world_size)
+    return cost(validation.config, train.total_tokens, train.examples, val.total_tokens if val else None, world_size)
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ class ViolationEntry:
 
 @dataclass(frozen=True)
 class Budget:
-    """The batch's compute budget against the trained-token estimate (check.json in a batch only)."""
+    """The batch's compute budget against ``compute_tokens`` (check.json in a batch only)."""
 
     max_trained_tokens: int
     over: bool
@@ -81,6 +82,9 @@ class CheckReport:
     violations: list[ViolationEntry]
     notes: list[str]
     budget: Budget | None = None
+    eval_passes: int | None = None  # validation-loss passes during training (grader.submission.budget)
+    eval_tokens: int | None = None  # tokens those passes run forward
+    compute_tokens: int | None = None  # trained + evaluated / 3: what the compute budget counts
 
     def split(self, name: str) -> SplitStats:
         return {"train": self.train, "val": self.val}[name]
@@ -89,6 +93,9 @@ class CheckReport:
 def report(validation: Validation, submission: Path, seconds: float, notes: list[str], world_size: int = 1) -> CheckReport:
     """The machine-readable result (the --json schema, documented in docs/check.md)."""
     stats = validation.stats()
+    work = estimate(validation, world_size)
+    trained, passes, evaluated, compute = (
+        (None,) * 4 if work is None else (work.trained_tokens, work.eval_passes, work.eval_tokens, work.compute_tokens))
     return CheckReport(
         ok=validation.ok,
         submission=str(submission),
@@ -97,10 +104,13 @@ def report(validation: Validation, submission: Path, seconds: float, notes: list
         seconds=round(seconds, 3),
         train=stats.get("train", SplitStats(None)),
         val=stats.get("val", SplitStats(None)),
-        trained_tokens=estimate(validation, world_size),
+        trained_tokens=trained,
         world_size=world_size,
         violations=[ViolationEntry(**v.as_dict()) for v in validation.violations],
         notes=notes,
+        eval_passes=passes,
+        eval_tokens=evaluated,
+        compute_tokens=compute,
     )
 
 
@@ -114,12 +124,22 @@ def _split_line(name: str, entry: SplitStats) -> str:
     return line
 
 
+def compute_line(result: CheckReport) -> str:
+    """What the compute budget counts: trained tokens, plus the validation passes' tokens at a third each."""
+    passes = result.eval_passes or 0
+    return (f"compute: {result.compute_tokens:,} = {result.trained_tokens:,} trained + {result.eval_tokens:,} evaluated "
+            f"/ {EVAL_TOKEN_COST} ({passes:,} validation pass{'es' if passes != 1 else ''} during training; "
+            "the compute budget counts this)")  # fmt: skip
+
+
 def human(result: CheckReport) -> str:
     """The report: a header with counts and token percentiles, then one line per violation."""
     lines = [f"check {result.submission} (sandbox: {result.sandbox or 'not run'}, {result.seconds:.1f} s)"]
     lines += [_split_line(name, result.split(name)) for name in SPLITS]
     if result.trained_tokens is not None:
         lines.append(f"training: {result.trained_tokens:,} tokens with this config (prompt + solution, all epochs)")
+    if result.compute_tokens is not None:
+        lines.append(compute_line(result))
     lines += [f"note: {printable(note)}" for note in result.notes]
     violations = result.violations
     if not violations:
