@@ -176,8 +176,7 @@ if command -v nvidia-smi >/dev/null 2>&1; then
   nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits -lms 500 > "$WORK/nvidia-smi.csv" 2>/dev/null &
   SMI_PID=$!
 fi
-LAUNCH=(-m accelerate.commands.launch --config_file "$ROOT/deepspeed_zero3.yaml" --num_processes 1)
-"$PY" -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' || LAUNCH+=(--mixed_precision no)
+LAUNCH=(-m accelerate.commands.launch --config_file "$ROOT/deepspeed_zero3.yaml" --num_processes 1)  # precision: sft.py's
 log "training: accelerate launch (ZeRO-3) sft.py, $STEPS steps"
 (cd "$WORK/submission" && PYTHONPATH="$ROOT" "$PY" "${LAUNCH[@]}" "$ROOT/sft.py" --base-model "$WORK/base-model") \
   > "$WORK/train.log" 2>&1 || { tail -40 "$WORK/train.log" >&2; log "training failed"; exit 1; }
