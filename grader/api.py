@@ -102,6 +102,7 @@ def grade(
     baseline: bool = True,
     progress: str = "auto",
     class_report: bool = True,
+    eval_python: str | Path | None = None,
 ) -> GradeResult:
     """Grade a class into the batch folder ``out`` (resumable), then write ``out/report.html``.
 
@@ -114,7 +115,7 @@ def grade(
 
     result = run_grade(submissions, test=test, base_model=base_model, out=out, policy=policy, gpus=gpus,
                        gpus_per_job=gpus_per_job, cpu_workers=cpu_workers, slurm=slurm, only=only,
-                       retry_failed=retry_failed, baseline=baseline, progress=progress)  # fmt: skip
+                       retry_failed=retry_failed, baseline=baseline, progress=progress, eval_python=eval_python)  # fmt: skip
     if class_report and not result.submitted_only:
         root = result.batch.paths.root
         try:

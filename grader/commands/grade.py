@@ -46,6 +46,8 @@ def add_grade_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--only", nargs="+", metavar="ID", help="grade only these submissions")
     p.add_argument("--retry-failed", action="store_true", help="re-run submissions that failed (not invalid or over budget ones)")
     p.add_argument("--no-baseline", action="store_true", help="skip scoring the untrained base model")
+    p.add_argument("--eval-python", metavar="PATH", help="the Python the evaluate stage runs with: the vLLM virtualenv's "
+                   "(`make vllm-env`: .venv-vllm/bin/python); overrides grading.yaml's eval_python")  # fmt: skip
     p.add_argument("--json", action="store_true", help="end with one JSON object on stdout")
 
 
@@ -71,6 +73,7 @@ def run_grade(args: argparse.Namespace) -> int:
         args.submissions, test=args.test, base_model=args.base_model, out=args.out, policy=args.policy,
         gpus=args.gpus, gpus_per_job=args.gpus_per_job, cpu_workers=args.cpu_workers, slurm=slurm, only=args.only,
         retry_failed=args.retry_failed, baseline=not args.no_baseline, progress="lines" if args.json else "auto",
+        eval_python=args.eval_python,
     )  # fmt: skip
     if result.submitted_only or (slurm is not None and not slurm.wait):
         return 0
