@@ -152,10 +152,6 @@ def run_row(work: Path, name: str, launcher: str, args: argparse.Namespace) -> d
 
         cmd += ["-m", "accelerate.commands.launch", "--config_file", str(ROOT / "deepspeed_zero3.yaml"), "--num_processes", "1",
                 "--main_process_port", str(free_port())]  # fmt: skip  (two launches at once must not share 29500)
-        import torch
-
-        if not torch.cuda.is_available():
-            cmd += ["--mixed_precision", "no"]  # the CPU has no bf16 DeepSpeed path (as in tests/test_train.py)
     cmd += [str(Path(__file__).resolve()), "--worker", str(work), "--row-dir", str(row_dir), "--warmup", str(args.warmup)]
     if args.peak_flops:
         cmd += ["--peak-flops", str(args.peak_flops)]

@@ -71,7 +71,7 @@ if [ -n "$FILL" ]; then
   run_or_show "$FILL_PY" -m pip wheel -q --disable-pip-version-check -w "$FILL" "$TORCH_PIN" "$ROOT[gpu,test]" "setuptools>=68" wheel
   run_or_show "$FILL_PY" -m pip download -q --disable-pip-version-check --no-deps -d "$FILL" "$TOKENIZER_PIN"
   if [ "${WITH_VLLM:-0}" = 1 ]; then
-    run_or_show "$FILL_PY" -m pip wheel -q --disable-pip-version-check -w "$FILL" vllm pyyaml sympy math-verify tqdm rich
+    run_or_show "$FILL_PY" -m pip wheel -q --disable-pip-version-check -w "$FILL" vllm -r "$ROOT/tools/vllm_env_requirements.txt"
   fi
   [ "$DRY_RUN" = 1 ] || echo "filled $FILL; on the GPU host: bash bench/gpu_check.sh --wheelhouse $FILL" >&2
   exit 0
@@ -176,8 +176,7 @@ if command -v nvidia-smi >/dev/null 2>&1; then
   nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits -lms 500 > "$WORK/nvidia-smi.csv" 2>/dev/null &
   SMI_PID=$!
 fi
-LAUNCH=(-m accelerate.commands.launch --config_file "$ROOT/deepspeed_zero3.yaml" --num_processes 1)
-"$PY" -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' || LAUNCH+=(--mixed_precision no)
+LAUNCH=(-m accelerate.commands.launch --config_file "$ROOT/deepspeed_zero3.yaml" --num_processes 1)  # precision: sft.py's
 log "training: accelerate launch (ZeRO-3) sft.py, $STEPS steps"
 (cd "$WORK/submission" && PYTHONPATH="$ROOT" "$PY" "${LAUNCH[@]}" "$ROOT/sft.py" --base-model "$WORK/base-model") \
   > "$WORK/train.log" 2>&1 || { tail -40 "$WORK/train.log" >&2; log "training failed"; exit 1; }
@@ -199,14 +198,10 @@ log "python -m grader evaluate --backend transformers"
 mark evaluate_transformers
 LEFT=$(( BUDGET_S - ($(date +%s) - START) ))
 if [ "${WITH_VLLM:-0}" = 1 ] && [ "$LEFT" -gt 200 ]; then
-  PIP_Q=$(printf '%q ' "${PIP[@]}")
   log "vLLM in $WORK/venv-vllm (${LEFT}s of the budget left)"
-  if timeout $(( LEFT - 30 )) bash -c "
-      '${PYTHON:-python3}' -m venv '$WORK/venv-vllm' &&
-      '$WORK/venv-vllm/bin/python' $PIP_Q vllm &&
-      '$WORK/venv-vllm/bin/python' $PIP_Q --no-deps -e '$ROOT' &&
-      '$WORK/venv-vllm/bin/python' $PIP_Q --no-deps $TOKENIZER_PIN &&
-      '$WORK/venv-vllm/bin/python' $PIP_Q pyyaml sympy math-verify tqdm rich &&
+  # tools/vllm_env.sh (make vllm-env) with the wheelhouse flags, if any: what PIP holds after its first five words
+  if PIP_ARGS="${PIP[*]:5}" PYTHON="${PYTHON:-python3}" timeout $(( LEFT - 30 )) bash -c "
+      bash '$ROOT/tools/vllm_env.sh' --venv '$WORK/venv-vllm' &&
       cd '$ROOT' && '$WORK/venv-vllm/bin/python' -m grader evaluate '$FINAL' --data '$WORK/test.jsonl' \
         --backend vllm --max-new-tokens $EVAL_TOKENS --out '$WORK/eval-vllm'" > "$WORK/eval-vllm.log" 2>&1; then
     log "vLLM evaluate done"

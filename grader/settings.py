@@ -40,12 +40,13 @@ class Spec:
 
 @dataclass(frozen=True)
 class Declared:
-    """One declared field: its name, type (bool, int, float or str), default and spec."""
+    """One declared field: its name, type (bool, int, float or str), default and spec; ``optional``: None allowed."""
 
     name: str
     type: type
     default: Any
     spec: Spec
+    optional: bool = False  # declared as ``str | None``: null (or an empty value) in YAML means the default behaviour
 
     @property
     def help(self) -> str:
@@ -83,13 +84,18 @@ def declared(cls: type) -> dict[str, Declared]:
     out = {}
     for f in dataclasses.fields(cls):
         if _KEY in f.metadata:
-            out[f.name] = Declared(f.name, hints[f.name], f.default, f.metadata[_KEY])
+            kind = hints[f.name]
+            options = [k for k in typing.get_args(kind) if k is not type(None)]
+            optional = len(options) == 1 and len(typing.get_args(kind)) == 2  # X | None
+            out[f.name] = Declared(f.name, options[0] if optional else kind, f.default, f.metadata[_KEY], optional)
     return out
 
 
 def check_value(key: str, value: Any, item: Declared) -> tuple[Any, str | None]:
     """What YAML gave, coerced into the declared type, or a one-line problem naming the key."""
     kind, spec = item.type, item.spec
+    if value is None and item.optional:
+        return None, None
     if kind is bool:
         if not isinstance(value, bool):
             return None, f"{key}: expected true or false, got {value!r}"
@@ -228,6 +234,8 @@ def load_yaml(text: str, name: str = "this file") -> tuple[Any, str | None]:
 
 def yaml_value(value: Any) -> str:
     """A default as YAML 1.1 reads it back with the same type (``2.0e-5``, not ``2e-05``, which is a string)."""
+    if value is None:
+        return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
@@ -253,7 +261,8 @@ def yaml_template(cls: type, header: str, width: int = 100, column: int = 34) ->
         comment = f"{item.help}: {allowed}" if item.spec.choices else f"{item.help}; {allowed}" if allowed else item.help
         if item.spec.choices:
             comment = comment.replace(",\u00a0", ", ")  # a list of choices may wrap between its words
-        wrapped = [part.replace("\u00a0", " ") for part in textwrap.wrap(comment, max(30, width - column - 2))]
+        wrapped = [part.replace("\u00a0", " ") for part in textwrap.wrap(comment, max(30, width - column - 2),
+                                                                           break_on_hyphens=False)]  # paths stay whole
         head = heads[item.name].ljust(column - 1) if len(heads[item.name]) < column - 1 else heads[item.name] + " "
         lines.append(f"{head} # {wrapped[0]}")
         lines += [f"{'':<{column - 1}} # {rest}" for rest in wrapped[1:]]

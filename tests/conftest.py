@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -82,6 +83,57 @@ def deepspeed_cpu_ops() -> None:
     from deepspeed.ops.op_builder.cpu import ShareMemCommBuilder
 
     ShareMemCommBuilder().load()
+
+
+# What the vLLM virtualenv (`make vllm-env`) does not hold: the training stack and the report's plots.
+NOT_IN_VLLM_ENV = ("trl", "deepspeed", "accelerate", "liger_kernel", "matplotlib")
+
+
+@dataclass(frozen=True)
+class OtherPython:
+    """A second virtualenv's interpreter: this one's packages minus ``NOT_IN_VLLM_ENV``; ``used`` logs every start."""
+
+    python: Path
+    used: Path
+
+    def runs(self) -> list[list[str]]:
+        """The argv of every process it has run, in order."""
+        import json
+
+        return [json.loads(line) for line in self.used.read_text().splitlines()] if self.used.exists() else []
+
+
+def make_other_python(folder: Path) -> OtherPython:
+    """A real virtualenv (its own bin/python, its own sys.prefix) standing in for the vLLM one on CPU.
+
+    It sees this virtualenv's packages through a .pth file, and its sitecustomize makes the
+    training stack and matplotlib unimportable the way a missing package is (``import`` fails and
+    ``importlib.util.find_spec`` says None, so transformers sees them absent), then logs argv.
+    """
+    import site
+    import subprocess
+    import sys
+    import sysconfig
+
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(folder)], check=True)
+    packages = Path(subprocess.run([str(folder / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                                   check=True, capture_output=True, text=True).stdout.strip())  # fmt: skip
+    ours = [p for p in site.getsitepackages() if Path(p).is_dir()] or [sysconfig.get_path("purelib")]
+    (packages / "kit_stack.pth").write_text("".join(f"import site; site.addsitedir({p!r})\n" for p in ours))
+    used = folder / "used.jsonl"
+    (packages / "sitecustomize.py").write_text(
+        "import json, sys\n"
+        f"for name in {NOT_IN_VLLM_ENV!r}:\n"
+        "    sys.modules[name] = None  # import fails; importlib.util.find_spec(name) is None\n"
+        f"with open({str(used)!r}, 'a') as log:\n"
+        "    log.write(json.dumps(sys.argv) + '\\n')\n"
+    )
+    return OtherPython(folder / "bin" / "python", used)
+
+
+@pytest.fixture(scope="session")
+def other_python(tmp_path_factory) -> OtherPython:
+    return make_other_python(tmp_path_factory.mktemp("other-venv") / "venv")
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups

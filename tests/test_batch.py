@@ -215,6 +215,48 @@ def test_kill_minus_9_at_any_point_then_rerun_gives_the_same_grades(graded, klas
     assert leftovers == []
 
 
+def test_the_evaluate_stage_runs_with_eval_python_and_the_grades_do_not_change(graded, klass, other_python):
+    """`grade --eval-python` (the vLLM virtualenv on a GPU machine): here a second virtualenv without the training
+    stack or matplotlib, like the one `make vllm-env` builds. Only the evaluate stage runs in it."""
+    reference, _ = graded
+    out = klass["root"] / "eval-python"
+    proc = grade(klass["subs"], klass["test"], klass["policy"], klass["base"], out, "--only", "bob",
+                 "--eval-python", str(other_python.python))  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert f"grade: the evaluate stage runs with {other_python.python} (Python " in proc.stderr
+    assert without_times(read_grades(out)) == [r for r in without_times(read_grades(reference)) if r["id"] == "bob"]
+    a, b = (BatchPaths(d).submission("bob") for d in (reference, out))
+    assert a.predictions.read_bytes() == b.predictions.read_bytes()
+    stages = [argv[argv.index("stage") + 3] for argv in other_python.runs() if str(out) in argv and "stage" in argv]
+    assert stages == ["evaluate"]  # the other stages ran with the grader's own interpreter
+    assert json.loads(b.generation.read_text())["stack"]["executable"] == str(other_python.python)
+    record = json.loads(b.record.read_text())
+    assert record["evaluate_stack"]["executable"] == str(other_python.python)
+    assert record["policy"]["eval_python"] == str(other_python.python)  # batch.json too: a re-run must use the same
+    assert json.loads(a.record.read_text())["evaluate_stack"]["executable"] == sys.executable
+
+
+def test_an_eval_python_that_cannot_run_the_evaluate_stage_is_one_line_before_anything(klass, tmp_path):
+    bare = tmp_path / "bare"  # a virtualenv with nothing installed: no numpy, torch or transformers
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(bare)], check=True)
+    plain = tmp_path / "not-a-program"
+    plain.write_text("")
+    policy = tmp_path / "grading.yaml"
+    policy.write_text(klass["policy"].read_text() + "eval_python: missing/bin/python\n")
+    for args, says in [
+        (["--eval-python", str(tmp_path / "nope")], f"error: --eval-python: {tmp_path / 'nope'}: no such file"),
+        (["--eval-python", str(plain)], f"error: --eval-python: {plain}: not executable"),
+        (["--eval-python", str(bare / "bin" / "python")], "cannot run the kit's evaluate stage: ModuleNotFoundError: No module named"),
+    ]:  # fmt: skip
+        proc = grade(klass["subs"], klass["test"], klass["policy"], klass["base"], tmp_path / "out", *args, timeout=120)
+        lines = proc.stderr.strip().splitlines()
+        assert proc.returncode == 2 and len(lines) == 1 and says in lines[0], proc.stderr
+    proc = grade(klass["subs"], klass["test"], policy, klass["base"], tmp_path / "out", timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == f"error: {policy}: eval_python: {ROOT / 'missing/bin/python'}: no such file (build the vLLM virtualenv with `make vllm-env`)"
+    assert not (tmp_path / "out").exists()  # nothing was taken in
+
+
 def test_the_same_batch_on_slurm_with_a_cancelled_task_picked_up_again(graded, klass, slurm_cluster):
     reference, _ = graded
     out = klass["root"] / "slurm"

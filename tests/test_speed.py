@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import replace
 
 import pytest
@@ -222,6 +223,30 @@ def test_without_a_varlen_kernel_a_gpu_keeps_padded_batches():
     speed = choose_speed(config_of(), replace(H100, varlen="missing", flash_attn=True), override="")
     assert (speed.padding_free, speed.attention) == (True, "flash_attention_2")
     assert choose_speed(config_of("bf16: false\n"), H100, override="").attention == "sdpa"  # the flash kernels need 16-bit inputs
+
+
+def test_precision_is_decided_once_and_the_launcher_is_made_to_follow(monkeypatch):
+    from grader.training.speed import PRECISION_ENV, agree_launcher_precision, precision_summary, resolve_bf16
+
+    t4 = replace(H100, device_name="Tesla T4", bf16=False)
+    cases = [("auto", H100, True, "bfloat16 (bf16: auto, NVIDIA H100 80GB HBM3 computes in bfloat16)"),
+             ("auto", t4, False, "float32 (bf16: auto, Tesla T4 has no bfloat16)"),
+             ("auto", Hardware(), False, "float32 (bf16: auto, no GPU)"),
+             ("true", Hardware(), True, "bfloat16 (bf16: true in sft_config.yaml)"),
+             ("false", H100, False, "float32 (bf16: false in sft_config.yaml)")]  # fmt: skip
+    for value, hardware, bf16, summary in cases:
+        config = config_of(f"bf16: {value}\n")
+        assert resolve_bf16(config, hardware) is bf16
+        assert precision_summary(config, hardware, bf16) == summary
+    for launcher, bf16, note in [(None, True, ""), ("no", True, ""), ("bf16", True, ""), ("bf16", False, "mixed_precision=bf16"),
+                                 ("fp16", True, "mixed_precision=fp16")]:  # fmt: skip
+        if launcher is None:
+            monkeypatch.delenv(PRECISION_ENV, raising=False)
+        else:
+            monkeypatch.setenv(PRECISION_ENV, launcher)
+        said = agree_launcher_precision(bf16)
+        assert (note in said) if note else said == ""
+        assert os.environ[PRECISION_ENV] == ("bf16" if bf16 else "no")  # what TrainingArguments hands DeepSpeed
 
 
 def test_checkpointing_only_when_the_micro_batch_does_not_fit():

@@ -13,7 +13,7 @@ import torch
 
 from grader.batch.procs import free_port
 from grader.tiny import llama_tokenizer_dir
-from tests.conftest import ROOT
+from tests.conftest import ROOT, make_submission
 from tests.test_prompts import default_template
 
 TRAIN_CONFIG = """\
@@ -161,7 +161,7 @@ def test_zero3_on_cpu_with_two_processes_saves_full_weights(submission_factory, 
     sub = submission_factory(train_rows=rows, val_rows=rows_of(tiny_default["val"], 8), config=TRAIN_CONFIG + "max_steps: 6\n")
     launcher = [
         sys.executable, "-m", "accelerate.commands.launch", "--config_file", str(ROOT / "deepspeed_zero3.yaml"),
-        "--num_processes", "2", "--mixed_precision", "no", "--main_process_port", str(free_port()),
+        "--num_processes", "2", "--main_process_port", str(free_port()),
     ]  # fmt: skip
     proc = run_sft(sub, "--base-model", str(tiny_default["base_model"]), launcher=launcher)
     assert proc.returncode == 0, "\n".join(line for line in proc.stderr.splitlines() if "rror" in line)[-4000:]
@@ -201,3 +201,75 @@ def test_token_totals_see_only_the_rows_a_filtered_dataset_keeps():
     assert (_token_total(full), _token_total(kept)) == (6, 5)
     assert _token_sha256(kept) == _token_sha256(Dataset.from_dict({"input_ids": [[1, 2, 3], [5, 6]]}))
     assert _token_sha256(kept) != _token_sha256(full)
+
+
+# The README's launch line, as students type it (the comment after it dropped).
+README_LAUNCH = next(line.split("#")[0].split() for line in (ROOT / "README.md").read_text().splitlines()
+                     if line.startswith("accelerate launch "))  # fmt: skip
+TINY_RUN = "max_steps: 2\nper_device_train_batch_size: 8\ngradient_accumulation_steps: 1\neval_strategy: 'no'\nlogging_steps: 1\n"
+
+
+def bf16_here(value: str) -> bool:
+    """What the kit should train in on this machine for sft_config.yaml's ``bf16: value``."""
+    return value == "true" or (value == "auto" and torch.cuda.is_available() and torch.cuda.is_bf16_supported())
+
+
+def saved_dtypes(final: Path) -> set[torch.dtype]:
+    from safetensors.torch import load_file
+
+    return {t.dtype for t in load_file(final / "model.safetensors").values()}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("bf16", ["auto", "true", "false"])
+def test_the_readme_launch_trains_for_every_bf16_value(bf16, tiny_default, tmp_path, deepspeed_cpu_ops):
+    """`accelerate launch --config_file=deepspeed_zero3.yaml sft.py` from a copy of the kit, as shipped.
+
+    Before, deepspeed_zero3.yaml's `mixed_precision: bf16` became DeepSpeed's bf16.enabled and the
+    Trainer stopped on "ds bf16.enabled=True vs hf bf16|bf16_full_eval=False" for `bf16: false`
+    (and for `auto` without a bf16 GPU). Only --num_processes and a free port are added.
+    """
+    import shutil
+
+    kit = tmp_path / "kit"
+    make_submission(kit, rows_of(tiny_default["train"], 64), rows_of(tiny_default["val"], 4),
+                    config=f"model_name_or_path: {tiny_default['base_model']}\nbf16: {bf16}\n" + TINY_RUN)  # fmt: skip
+    for name in ("sft.py", "deepspeed_zero3.yaml"):
+        shutil.copy(ROOT / name, kit / name)
+    assert README_LAUNCH == ["accelerate", "launch", "--config_file=deepspeed_zero3.yaml", "sft.py"]
+    command = README_LAUNCH[:2] + ["--num_processes", "1", "--main_process_port", str(free_port())] + README_LAUNCH[2:]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"]}
+    proc = subprocess.run(command, cwd=kit, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, "\n".join(line for line in proc.stderr.splitlines() if "rror" in line)[-3000:]
+    expected = bf16_here(bf16)
+    assert f"precision: {'bfloat16' if expected else 'float32'} (bf16: {bf16}" in proc.stderr
+    final = kit / "checkpoints" / "final"
+    record = json.loads((final / "training_record.json").read_text())
+    assert record["bf16"] is expected  # what DeepSpeed's engine ran in (engine.bfloat16_enabled())
+    assert saved_dtypes(final) == {torch.bfloat16 if expected else torch.float32}  # ZeRO-3's gathered 16-bit weights
+
+
+@pytest.mark.slow
+def test_the_batch_train_stage_launch_trains_for_every_bf16_value(tiny_default, tmp_path, capfd, deepspeed_cpu_ops):
+    """The train stage's GPU command (accelerate + the shipped deepspeed_zero3.yaml), run here on CPU."""
+    from grader import api
+    from grader.batch.layout import BatchPaths
+    from grader.batch.policy import DEFAULT_POLICY
+    from grader.batch.stages import Batch, BatchRecord, StageFailure, train_checkpoint, train_command
+
+    base = str(tiny_default["base_model"])
+    batch = Batch(BatchPaths(tmp_path / "batch"), BatchRecord("", base, DEFAULT_POLICY, 1, "", ""))
+    for bf16 in ("auto", "true", "false"):
+        sub = make_submission(tmp_path / bf16, rows_of(tiny_default["train"], 64), rows_of(tiny_default["val"], 4),
+                              config=f"bf16: {bf16}\n" + TINY_RUN)  # fmt: skip
+        paths = batch.submission(bf16)
+        assert api.check(sub, base_model=base, save=paths.dataset).ok
+        command = train_command(batch, paths, 29500, cuda=True)
+        assert "accelerate.commands.launch" in command and str(ROOT / "deepspeed_zero3.yaml") in command
+        try:
+            record = train_checkpoint(batch, paths, free_port(), cuda=True)
+        except StageFailure as exc:
+            out, err = capfd.readouterr()
+            pytest.fail(f"bf16: {bf16}: {exc}\n" + "\n".join(line for line in (out + err).splitlines() if "rror" in line)[-3000:])
+        assert record.bf16 is bf16_here(bf16), bf16
+        assert saved_dtypes(paths.model) == {torch.bfloat16 if bf16_here(bf16) else torch.float32}

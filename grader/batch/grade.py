@@ -18,7 +18,7 @@ import shutil
 import socket
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from grader import records
@@ -217,6 +217,22 @@ def ensure_baseline(batch: Batch) -> None:
         paths.write_state(state)
 
 
+def settle_eval_python(rules: Policy, source: str, show: bool) -> Policy:
+    """The policy with ``eval_python`` made absolute (not resolved: a virtualenv's python is a symbolic link to
+    the base interpreter) and checked before anything runs: one line if it cannot run the evaluate stage."""
+    if rules.eval_python is None:
+        return rules
+    from grader.batch.runner import check_stage_python
+
+    python = os.path.abspath(os.path.expanduser(rules.eval_python))
+    stack = check_stage_python(python, source)
+    if show:
+        vllm = f"vllm {stack['vllm']}" if stack.get("vllm") else "no vllm there: transformers generates"
+        print(f"grade: the evaluate stage runs with {python} (Python {stack['python']}, torch {stack['torch']}, "
+              f"transformers {stack['transformers']}, {vllm})", file=sys.stderr)  # fmt: skip
+    return replace(rules, eval_python=python)
+
+
 def batch_lock(paths: BatchPaths):
     paths.root.mkdir(parents=True, exist_ok=True)
     handle = try_lock(paths.lock)
@@ -241,6 +257,7 @@ def grade(
     retake: list[str] | None = None,
     baseline: bool = True,
     progress: str = "auto",
+    eval_python: str | Path | None = None,
 ) -> GradeResult:
     """Grade every submission under ``submissions`` into the batch folder ``out`` (resumable).
 
@@ -248,7 +265,8 @@ def grade(
     visible GPU) or a count; ``gpus_per_job`` 0 trains on CPU. ``slurm``: submit a job array
     instead of running here. ``only``: these ids. ``retake``: take these ids in again from their
     source (a fixed or late submission) and grade them from the start. ``baseline``: also score
-    the untrained model.
+    the untrained model. ``eval_python``: the interpreter of the evaluate stage (the vLLM
+    virtualenv's), over the policy's.
     """
     from grader.batch.runner import reap_orphans
 
@@ -256,6 +274,11 @@ def grade(
         raise ValueError(f"progress must be one of {PROGRESS}, got {progress!r}")
     paths = BatchPaths(Path(out).resolve())
     rules = policy if isinstance(policy, Policy) else read_policy(policy)
+    if eval_python is not None:
+        rules, source = replace(rules, eval_python=str(eval_python)), "--eval-python"
+    else:
+        source = f"{policy}: eval_python" if isinstance(policy, (str, Path)) else "eval_python"
+    rules = settle_eval_python(rules, source, show=progress != "none")
     folder = Path(submissions)
     entries = intake.find_sources(folder)
     if slurm is not None:  # before anything is written: a request Slurm refuses is one line, and nothing to undo

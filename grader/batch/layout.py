@@ -50,6 +50,7 @@ class Stage:
     failed: str  # the submission's final status when the stage fails
     baseline: bool = False  # the untrained base model runs it too
     port: bool = False  # gets a free rendezvous port (accelerate's main_process_port)
+    python: str | None = None  # the grading.yaml key of the interpreter its process runs with; None: the grader's own
 
 
 STAGE_TABLE = (
@@ -58,7 +59,7 @@ STAGE_TABLE = (
     Stage("train", gpu=True, limit="train_seconds", outputs=("checkpoint", "training_record"), failed="train_failed",
           port=True),
     Stage("evaluate", gpu=True, limit="evaluate_seconds", outputs=("generations", "generation"), failed="eval_failed",
-          baseline=True),
+          baseline=True, python="eval_python"),
     Stage("score", gpu=False, limit="score_seconds", outputs=("predictions", "summary", "results", "record"),
           failed="eval_failed", baseline=True),
 )  # fmt: skip

@@ -32,10 +32,17 @@ class Policy:
     max_submission_mb: int = setting(1024, "largest submission taken in (folder or unpacked zip), in MiB", low=1, high=1 << 20)
     max_submission_files: int = setting(10_000, "most entries (files and folders) a submission may hold", low=1, high=10**7)
     max_score: float = setting(100.0, "Gradescope max_score: accuracy 1.0 earns this many points", low=0.0, high=1e6)
+    eval_python: str | None = setting(None, "the Python the evaluate stage runs with, e.g. .venv-vllm/bin/python from "
+                                      "`make vllm-env` (relative to where grade runs; null: the grader's own)")  # fmt: skip
 
     def stage_seconds(self, stage: str) -> float:
         """The wall-time limit of a stage that runs as a process (its key in the stage table)."""
         return getattr(self, STAGE[stage].limit)
+
+    def stage_python(self, stage: str) -> str | None:
+        """The interpreter a stage's process runs with (its key in the stage table); None: the grader's own."""
+        key = STAGE[stage].python
+        return getattr(self, key) if key else None
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -44,6 +51,7 @@ class Policy:
 POLICY_FIELDS = declared(Policy)
 DEFAULT_POLICY = Policy()
 assert all(s.limit in POLICY_FIELDS for s in STAGE_TABLE if s.limit), "every stage's time limit is a policy key"
+assert all(s.python in POLICY_FIELDS for s in STAGE_TABLE if s.python), "every stage's interpreter is a policy key"
 
 
 def parse_policy(text: str, source: str = "grading.yaml") -> Policy:

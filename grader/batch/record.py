@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.metadata as md
 import platform
 import socket
 import time
@@ -14,6 +13,7 @@ from grader.batch.intake import Manifest
 from grader.batch.layout import STAGES, SubmissionPaths, SubmissionState
 from grader.batch.policy import Policy
 from grader.evaluation.evaluate import Summary
+from grader.evaluation.generate import package_versions
 from grader.training.train import TrainingRecord
 
 PACKAGES = ("torch", "transformers", "trl", "deepspeed", "accelerate", "datasets")
@@ -21,12 +21,8 @@ PACKAGES = ("torch", "transformers", "trl", "deepspeed", "accelerate", "datasets
 
 def host_info() -> dict:
     """Where a grade was computed: Python, machine, the training stack's versions, the GPU."""
-    info = {"python": platform.python_version(), "machine": platform.machine(), "host": socket.gethostname()}
-    for package in PACKAGES:
-        try:
-            info[package] = md.version(package)
-        except md.PackageNotFoundError:
-            info[package] = None
+    info = {"python": platform.python_version(), "machine": platform.machine(), "host": socket.gethostname(),
+            **package_versions(PACKAGES)}  # fmt: skip
     try:
         import torch
 
@@ -61,6 +57,7 @@ class ReproRecord:
     stage_attempts: dict[str, int]
     environment: dict[str, Any]  # host_info()
     written: str
+    evaluate_stack: dict[str, str | None] | None = None  # the interpreter that generated (eval_python) and its versions
 
 
 def write_record(batch, paths: SubmissionPaths, state: SubmissionState) -> None:
@@ -86,5 +83,6 @@ def write_record(batch, paths: SubmissionPaths, state: SubmissionState) -> None:
         stage_attempts={s: state.stages[s].attempts for s in STAGES},
         environment=host_info(),
         written=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        evaluate_stack=summary.stack,
     )
     records.save(paths.record, record)

@@ -9,6 +9,7 @@ runner writes an outcome only when the process could not: a timeout, or a death 
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -16,12 +17,14 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO
 
 from grader.batch.gradebook import write_final
 from grader.batch.layout import RUNNING, STAGE, SubmissionPaths
 from grader.batch.procs import die_with_parent, free_port, kill_group, processes_in_group
 from grader.batch.stages import EXIT_BUSY, KIT, Batch, hold_lock, kit_env, next_stage
+from grader.errors import UserError
 
 
 @dataclass
@@ -56,8 +59,8 @@ def start_stage(batch: Batch, submission_id: str, stage: str, slot: Slot | None 
     paths.logs.mkdir(parents=True, exist_ok=True)
     log = open(paths.log(stage), "ab")
     port = free_port() if STAGE[stage].port else None
-    command = [sys.executable, "-m", "grader", "stage", str(batch.paths.root), submission_id, stage,
-               "--launched", repr(time.time())]  # fmt: skip
+    python = batch.policy.stage_python(stage) or sys.executable  # eval_python: the evaluate stage in the vLLM virtualenv
+    command = [python, "-m", "grader", "stage", str(batch.paths.root), submission_id, stage, "--launched", repr(time.time())]
     env = kit_env()
     if threads is not None and "OMP_NUM_THREADS" not in os.environ:
         env["OMP_NUM_THREADS"] = str(threads)
@@ -73,6 +76,34 @@ def start_stage(batch: Batch, submission_id: str, stage: str, slot: Slot | None 
     if slot is not None:
         slot.busy = True
     return Job(submission_id, stage, proc, log, time.monotonic(), batch.policy.stage_seconds(stage), slot, port)
+
+
+def check_stage_python(python: str, source: str) -> dict[str, str | None]:
+    """An interpreter a stage is to run with (``eval_python``): it starts, imports this kit, has torch and
+    transformers; its ``generation_stack()``. A UserError of one line naming ``source`` if not."""
+    if not os.path.isfile(python):
+        raise UserError(f"{source}: {python}: no such file (build the vLLM virtualenv with `make vllm-env`)", exit_code=2)
+    if not os.access(python, os.X_OK):
+        raise UserError(f"{source}: {python}: not executable", exit_code=2)
+    probe = ("import json, grader, grader.batch.stages, grader.evaluation.generate as g; "
+             "print(json.dumps({**g.generation_stack(), 'grader': grader.__file__}))")  # fmt: skip
+    try:
+        proc = subprocess.run([python, "-c", probe], cwd=KIT, env=kit_env(), stdin=subprocess.DEVNULL,
+                              capture_output=True, text=True, timeout=300)  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise UserError(f"{source}: {python} does not run ({exc})", exit_code=2) from None
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or [f"exit code {proc.returncode}"])[-1]
+        raise UserError(f"{source}: {python} cannot run the kit's evaluate stage: {last}", exit_code=2)
+    stack = json.loads(proc.stdout.strip().splitlines()[-1])
+    kit = Path(stack.pop("grader")).resolve().parent.parent
+    if kit != KIT:
+        raise UserError(f"{source}: {python} imports another copy of the kit ({kit}, not {KIT})", exit_code=2)
+    missing = [package for package in ("torch", "transformers") if stack.get(package) is None]
+    if missing:
+        raise UserError(f"{source}: {python} has no {' and no '.join(missing)}: it cannot generate "
+                        "(build the vLLM virtualenv with `make vllm-env`)", exit_code=2)  # fmt: skip
+    return stack
 
 
 def poll(job: Job) -> int | None:

@@ -174,7 +174,11 @@ def _check(run: StageRun) -> None:
 
 
 def train_command(batch: Batch, paths: SubmissionPaths, port: int | None, cuda: bool) -> list[str]:
-    """The fixed sft.py on the validated dataset: accelerate + ZeRO-3 on GPUs, one plain process on CPU."""
+    """The fixed sft.py on the validated dataset: accelerate + ZeRO-3 on GPUs, one plain process on CPU.
+
+    The launch is the students' (deepspeed_zero3.yaml as shipped); precision is sft.py's to decide
+    from the validated config's bf16, so no --mixed_precision here.
+    """
     args = [str(KIT / "sft.py"), "--validated", str(paths.dataset), "--base-model", batch.base_model,
             "--output-dir", str(paths.checkpoint)]  # fmt: skip
     if not cuda:
@@ -203,22 +207,28 @@ def _train_error(log: Path) -> str:
     return one_line(lines[-1]) if lines else "training failed"
 
 
-@does("train")
-def _train(run: StageRun) -> None:
-    import torch
+def train_checkpoint(batch: Batch, paths: SubmissionPaths, port: int | None, cuda: bool):
+    """Run ``train_command`` (its output goes to this process's, the stage log); the checkpoint's TrainingRecord."""
+    from grader.training.train import read_record
 
-    batch, paths, state = run.batch, run.paths, run.state
-    command = train_command(batch, paths, run.port, torch.cuda.is_available())
+    command = train_command(batch, paths, port, cuda)
     print("$ " + " ".join(command), flush=True)
     env = {**kit_env(), "TOKENIZERS_PARALLELISM": "false"}
     proc = subprocess.run(command, cwd=paths.root, env=env, stdin=subprocess.DEVNULL, preexec_fn=die_with_parent)
     if proc.returncode != 0:
         raise StageFailure("train_failed", _train_error(paths.log("train")))
-    from grader.training.train import read_record
-
     record = read_record(paths.model)
     if record is None:
         raise StageFailure("train_failed", "training ended without a checkpoint")
+    return record
+
+
+@does("train")
+def _train(run: StageRun) -> None:
+    import torch
+
+    batch, paths, state = run.batch, run.paths, run.state
+    record = train_checkpoint(batch, paths, run.port, torch.cuda.is_available())
     records.save(paths.training_record, record)
     state.values.final_train_loss, state.values.trained_tokens = record.final_train_loss, record.trained_tokens
 

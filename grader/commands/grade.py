@@ -50,6 +50,8 @@ def add_grade_arguments(p: argparse.ArgumentParser) -> None:
                    "late one) and grade them from the start; their earlier snapshot and results are cleared")
     p.add_argument("--title", help="the class report's title (default: the batch folder's name)")
     p.add_argument("--no-baseline", action="store_true", help="skip scoring the untrained base model")
+    p.add_argument("--eval-python", metavar="PATH", help="the Python the evaluate stage runs with: the vLLM virtualenv's "
+                   "(`make vllm-env`: .venv-vllm/bin/python); overrides grading.yaml's eval_python")  # fmt: skip
     p.add_argument("--json", action="store_true", help="end with one JSON object on stdout")
 
 
@@ -79,6 +81,7 @@ def run_grade(args: argparse.Namespace) -> int:
             gpus=args.gpus, gpus_per_job=args.gpus_per_job, cpu_workers=args.cpu_workers, slurm=slurm, only=args.only,
             retry_failed=args.retry_failed, retake=args.retake, baseline=not args.no_baseline,
             progress="lines" if args.json else "auto", title=args.title,
+            eval_python=args.eval_python,
         )  # fmt: skip
     except KeyboardInterrupt:  # Ctrl-C: what finished is kept; running stages were stopped (Slurm's go on)
         what = "the Slurm tasks go on; " if args.slurm else ""

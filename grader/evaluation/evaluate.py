@@ -28,7 +28,7 @@ from grader import records
 from grader.answers import Verdict, extract_last_boxed, grade_many
 from grader.atomic import file_sha256, write_text_atomic
 from grader.errors import UserError
-from grader.evaluation.generate import Generation, default_batch_size, generate, resolve_backend
+from grader.evaluation.generate import Generation, default_batch_size, generate, generation_stack, resolve_backend
 from grader.jsonl import DataError, iter_jsonl
 from grader.submission.prompts import FORMAT_NAME, PromptFormat, encode_prompts, read_format
 from grader.training.train import RECORD_NAME, read_record
@@ -63,6 +63,7 @@ class GenerationMeta:
     generate_seconds: float  # loading the model included
     problems_per_second: float
     output_tokens_per_second: float
+    stack: dict[str, str | None] | None = None  # the generating interpreter and its versions (generate.generation_stack)
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,7 @@ class Summary:
     by_subject: dict[str, GroupScore] | None = None
     by_level: dict[str, GroupScore] | None = None
     answers_from_solution: int = 0  # problems without an 'answer': the last \boxed{} of their 'solution'
+    stack: dict[str, str | None] | None = None  # generation.json's: the interpreter that generated, its versions
 
     def by(self, field: str) -> dict[str, GroupScore]:
         """Accuracy per value of ``field`` (one of GROUP_FIELDS); empty when the set has no such field."""
@@ -312,6 +314,7 @@ def generate_answers(
         generate_seconds=round(seconds, 3),
         problems_per_second=round(len(items) / seconds, 3),
         output_tokens_per_second=round(tokens / seconds, 1),
+        stack=generation_stack(),
     )
     out.mkdir(parents=True, exist_ok=True)
     (out / GENERATION_META_NAME).unlink(missing_ok=True)  # the meta, written last, vouches for the file beside it

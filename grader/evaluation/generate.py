@@ -45,6 +45,29 @@ def eos_ids(model_dir: str | Path, tokenizer) -> list[int]:
     return ids
 
 
+GENERATION_PACKAGES = ("torch", "transformers", "vllm")
+
+
+def package_versions(packages: Sequence[str]) -> dict[str, str | None]:
+    """The installed version of each package (None: not installed), read without importing it."""
+    import importlib.metadata as md
+
+    versions: dict[str, str | None] = {}
+    for package in packages:
+        try:
+            versions[package] = md.version(package)
+        except md.PackageNotFoundError:
+            versions[package] = None
+    return versions
+
+
+def generation_stack() -> dict[str, str | None]:
+    """What generates here: this interpreter (the batch's ``eval_python`` runs the evaluate stage), its Python, the packages."""
+    import platform
+
+    return {"executable": sys.executable, "python": platform.python_version(), **package_versions(GENERATION_PACKAGES)}
+
+
 def vllm_available() -> str | None:
     """None when vLLM can run here, else why not (auto falls back, --backend vllm fails with it)."""
     import torch

@@ -168,13 +168,13 @@ def card(label: str, value: str, note: str = "", *, card_id: str | None = None, 
 
 @dataclass(frozen=True)
 class Plot:
-    """One of the kit's SVG plots (``plots``), named in data-plot."""
+    """One of the kit's SVG plots (``plots``), named in data-plot; ``svg`` None: not drawn (no matplotlib here)."""
 
-    svg: Markup
+    svg: Markup | None
     name: str
 
 
-def plot(svg: Markup, name: str) -> Plot:
+def plot(svg: Markup | None, name: str) -> Plot:
     return Plot(svg, name)
 
 

@@ -160,8 +160,44 @@ class Speed:
 
 
 def resolve_bf16(config: TrainConfig, hardware: Hardware) -> bool:
-    """The student's ``bf16`` key: auto means bfloat16 wherever the GPU supports it."""
+    """The student's ``bf16`` key: auto means bfloat16 wherever the GPU supports it.
+
+    The one place precision is decided; ``agree_launcher_precision`` makes accelerate and
+    DeepSpeed follow it. ``true`` also trains in bfloat16 on CPU (autocast, or DeepSpeed's CPU
+    engine): slow, but it runs.
+    """
     return config.bf16 == "true" or (config.bf16 == "auto" and hardware.cuda and hardware.bf16)
+
+
+PRECISION_ENV = "ACCELERATE_MIXED_PRECISION"  # how `accelerate launch` hands its mixed precision to each process
+
+
+def agree_launcher_precision(bf16: bool) -> str:
+    """Make the launcher's mixed precision the kit's, before the trainer's arguments are built; a note for the log.
+
+    ``accelerate launch`` passes its ``mixed_precision`` (deepspeed_zero3.yaml's, or
+    ``--mixed_precision``) to every process as ACCELERATE_MIXED_PRECISION. Under DeepSpeed,
+    transformers' TrainingArguments take it for DeepSpeed's ``bf16.enabled`` unless ``bf16`` is on,
+    and the Trainer then refuses to start when the two differ ("ds bf16.enabled=True vs hf
+    bf16|bf16_full_eval=False"). Set to the kit's choice, the variable, DeepSpeed's config and the
+    Trainer's ``bf16`` are one value whatever the launcher said: bf16 (DeepSpeed's bf16 engine,
+    float32 master weights) or float32.
+    """
+    wanted = "bf16" if bf16 else "no"
+    asked = os.environ.get(PRECISION_ENV)
+    os.environ[PRECISION_ENV] = wanted
+    return "" if asked in (None, "no", wanted) else f"; the launcher's mixed_precision={asked} is replaced by the kit's"
+
+
+def precision_summary(config: TrainConfig, hardware: Hardware, bf16: bool) -> str:
+    """The ``precision: ...`` line at the start of training: what was chosen, from what."""
+    if config.bf16 != "auto":
+        why = f"bf16: {config.bf16} in sft_config.yaml"
+    elif bf16:
+        why = f"bf16: auto, {hardware.device_name} computes in bfloat16"
+    else:
+        why = "bf16: auto, " + (f"{hardware.device_name} has no bfloat16" if hardware.cuda else "no GPU")
+    return f"{'bfloat16' if bf16 else 'float32'} ({why})"
 
 
 def activation_parts(shape: ModelShape, liger: bool, autocast: bool) -> dict[str, int]:

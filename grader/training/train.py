@@ -49,6 +49,7 @@ class TrainingRecord:
     final_train_loss: float | None
     train_seconds: float | None  # the trainer's own runtime
     log_history: list[dict[str, Any]]  # the HF trainer's log: loss / eval_loss per logging step (the curves)
+    bf16: bool | None = None  # trained in bfloat16, as the run did it (DeepSpeed's engine, else autocast); None: not kept
 
 
 def read_record(model_dir: str | Path) -> TrainingRecord | None:
@@ -131,7 +132,7 @@ def sft_config(config: TrainConfig, output_dir: Path, has_eval: bool, speed: Spe
     from accelerate import PartialState
     from trl import SFTConfig
 
-    from grader.training.speed import Hardware, choose_speed, resolve_bf16
+    from grader.training.speed import Hardware, agree_launcher_precision, choose_speed, precision_summary, resolve_bf16
 
     hardware = Hardware.detect()
     speed = speed or choose_speed(config, hardware)
@@ -139,9 +140,11 @@ def sft_config(config: TrainConfig, output_dir: Path, has_eval: bool, speed: Spe
         from grader.training import varlen
 
         varlen.register()
+    bf16 = resolve_bf16(config, hardware)
+    note = agree_launcher_precision(bf16)  # before SFTConfig: it reads the launcher's choice when it is built
     if PartialState().is_main_process:
         print(f"speed: {speed.summary()}", file=sys.stderr)
-    bf16 = resolve_bf16(config, hardware)
+        print(f"precision: {precision_summary(config, hardware, bf16)}{note}", file=sys.stderr)
     eval_strategy = config.eval_strategy if has_eval else "no"
     checkpointing = speed.gradient_checkpointing
     return SFTConfig(
@@ -185,6 +188,12 @@ def sft_config(config: TrainConfig, output_dir: Path, has_eval: bool, speed: Spe
         use_cpu=not hardware.cuda,
         dataloader_drop_last=False,
     )
+
+
+def trained_in_bf16(trainer) -> bool:
+    """What the run computed in: DeepSpeed's engine says for itself; without it, the Trainer's bf16 autocast."""
+    engine = trainer.model_wrapped if trainer.is_deepspeed_enabled else None
+    return bool(engine.bfloat16_enabled()) if hasattr(engine, "bfloat16_enabled") else bool(trainer.args.bf16)
 
 
 def load_validated(data_dir: Path):
@@ -299,6 +308,7 @@ def train(
             final_train_loss=next((log["train_loss"] for log in reversed(history) if "train_loss" in log), None),
             train_seconds=next((log["train_runtime"] for log in reversed(history) if "train_runtime" in log), None),
             log_history=history,
+            bf16=trained_in_bf16(trainer),
         )
         records.save(final / RECORD_NAME, record)
         print(f"saved: {final}")
