@@ -19,7 +19,9 @@ import pytest
 from grader.errors import UserError
 from grader.jsonl import DataError
 from grader.submission.decontam import (
+    INVISIBLE_COMMANDS,
     NGRAM,
+    SPACE_COMMANDS,
     TestSet,
     _confusables,
     find_contamination,
@@ -297,6 +299,17 @@ def test_latex_variants_of_a_whole_problem():
     assert tests.match(variant) == (0, None)
     spaced = "\\text{Find}\\;the\\ sum\\quad of{} all\\hspace{1em}real~numbers $x$ such\\,that $f(f(x))=0$, and"
     assert tests.match(f"Intro. {spaced} more.") is not None
+
+
+def test_every_listed_command_and_no_other_is_normalized():
+    """The commands that render as nothing go, those that render as a space are one, and a
+    command that only starts like one of them (or is one with more letters) stays."""
+    for name in INVISIBLE_COMMANDS:
+        assert fold(f"a \\{name} b \\{name.upper()}{{c}}") == "a b c", name
+    for name in SPACE_COMMANDS:
+        assert fold(f"a\\{name} b") == "a b", name
+    for kept in ("item", "bigcup", "smallsetminus", "emptyset", "limsup", "textbackslash", "sloppy", "bfx", "quadratic", "leftarrow"):
+        assert fold(f"a \\{kept} b") == f"a \\{kept} b", kept
 
 
 # Render-invisible LaTeX, applied to every word (2+ letters, not a command's or an environment's name nor a

@@ -46,6 +46,36 @@ _CHECK_EVERY = 4096  # texts between deadline checks
 # default-ignorable code point is a mark or a format/unassigned character, deleted by category.
 _BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0")
 _BLANK_SPACES = frozenset("\u2800")  # BRAILLE PATTERN BLANK: renders as a space
+# LaTeX commands without arguments that render as a space, and those that render as nothing
+# themselves (sizes, styles, fonts, spacing classes: what they apply to stays).
+SPACE_COMMANDS = (
+    "quad qquad enspace enskip thinspace medspace thickspace space nobreakspace hfil hfill newline linebreak"
+).split()
+INVISIBLE_COMMANDS = (
+    "negthinspace negmedspace negthickspace allowbreak nobreak nolinebreak relax strut mathstrut ensuremath smash "
+    "displaystyle textstyle scriptstyle scriptscriptstyle limits nolimits displaylimits middle "
+    "big bigl bigr bigm bigg biggl biggr biggm tiny scriptsize footnotesize small normalsize large huge "
+    "mathrel mathbin mathord mathop mathopen mathclose mathpunct mathinner "
+    "text textrm textit textbf textsf texttt textup textsl textsc textmd textnormal mathrm mathit mathbf mathsf "
+    "mathtt mathnormal mathbb mathcal mathfrak mathscr boldsymbol bm pmb mbox hbox operatorname emph "
+    "rm bf it sf tt cal sl sc em bfseries itshape rmfamily sffamily ttfamily upshape mdseries normalfont"
+).split()  # all lower case: the text is case-folded first, so \Big is \big and \LARGE is \large
+
+
+def _trie(names: list[str]) -> str:
+    """One regular expression for ``names`` that branches on one character at a time: a command
+    that is none of them is rejected after a character or two, not after a hundred names."""
+    by_first: dict[str, list[str]] = {}
+    for name in names:
+        by_first.setdefault(name[0], []).append(name[1:])
+    branches = []
+    for first, rests in sorted(by_first.items()):
+        longer = [rest for rest in rests if rest]
+        inner = f"(?:{_trie(longer)})" if longer else ""
+        branches.append(re.escape(first) + (inner + "?" if longer and "" in rests else inner))
+    return "|".join(branches)
+
+
 # LaTeX that changes no character of what is read, on folded (lower-case) text: the named group
 # ``space`` renders as a space and becomes one; everything else renders as nothing and is deleted.
 _LATEX = re.compile(
@@ -57,18 +87,11 @@ _LATEX = re.compile(
     r"|fcolorbox\s*(?:\[[^\]]*\])?\s*\{[^{}]*\}\s*\{[^{}]*\}"
     r"|(?:raisebox|scalebox)\s*\{[^{}]*\})"
     r"|(?P<space>\\|[,:;> ()\[\]\n\t]"  # a line break, thin/medium/thick and control spaces, math delimiters
-    r"|(?:q?quad|enspace|enskip|thinspace|medspace|thickspace|space|nobreakspace|hfill?|newline|linebreak)(?![a-z]) *"
+    rf"|(?:{_trie(SPACE_COMMANDS)})(?![a-z]) *"  # TeX drops the spaces after a command's name
     r"|hspace\*?\{[^{}]*\}|h?phantom\{[^{}]*\}|(?:kern|mkern|hskip|mskip)\s*[\d.]+\s*[a-z]{2} ?"
     r"|[dtc](?=frac(?![a-z]))|[dt](?=binom(?![a-z])))"  # \dfrac -> frac (the key drops backslashes anyway)
     r"|[!/-]"  # negative thin space, italic correction, discretionary hyphen
-    r"|(?:neg(?:thin|med|thick)space|allowbreak|nobreak|nolinebreak|relax|strut|mathstrut|ensuremath|smash"
-    r"|displaystyle|textstyle|scriptstyle|scriptscriptstyle|limits|nolimits|displaylimits|middle|bigg?[lrm]?"
-    r"|tiny|scriptsize|footnotesize|small|normalsize|large|huge"
-    r"|math(?:rel|bin|ord|op|open|close|punct|inner)"
-    r"|text|textrm|textit|textbf|textsf|texttt|textup|textsl|textsc|textmd|textnormal|mathrm|mathit|mathbf"
-    r"|mathsf|mathtt|mathnormal|mathbb|mathcal|mathfrak|mathscr|boldsymbol|bm|pmb|mbox|hbox|operatorname|emph"
-    r"|rm|bf|it|sf|tt|cal|sl|sc|em|bfseries|itshape|rmfamily|sffamily|ttfamily|upshape|mdseries|normalfont)"
-    r"(?![a-z])\*? *"  # TeX drops the spaces after a command's name
+    rf"|(?:{_trie(INVISIBLE_COMMANDS)})(?![a-z])\*? *"
     r"|(?:left|right)(?![a-z])\.?"  # \left. and \right. are invisible delimiters
     r")"
 )
@@ -84,7 +107,7 @@ _LEAD = re.compile(
     r"|[a-z][.)]"  # a lone letter
     rf")[*_`'\"]*(?=\s|$)){{0,2}}{_DECOR}"
 )
-_HEAD_CHARS = 48
+_HEAD_CHARS = 48  # a leading label is within this many characters (so at most 24 words)
 _TAIL_LABEL = re.compile(r"[\s*#>\"'`_][a-z]+\Z")  # one word before a final colon: "Answer:"
 _TRAIL = " .?;,:*#\"'`_"  # punctuation and decoration at the end
 _ENDS = ".?;,:*#>\"'`_"  # what is stripped from both ends of the key
@@ -251,6 +274,7 @@ def _body(folded: str) -> tuple[int, int]:
     punctuation at its end, with a trailing label (``Answer:``)."""
     head = folded[:_HEAD_CHARS]  # a label ends with ":", ".", ")" or "]" (checked first: it is cheap)
     start = _LEAD.match(folded).end() if ":" in head or "." in head or ")" in head or "]" in head else 0
+    start = start if start <= _HEAD_CHARS else 0  # a label is short
     end = len(folded.rstrip(_TRAIL))
     if end > start and ":" in folded[end:]:
         label = _TAIL_LABEL.search(folded, max(start, end - _HEAD_CHARS), end)
@@ -307,6 +331,7 @@ class TestSet:
         self.grams: dict[tuple[str, ...], int] = {}
         self.probes: set[tuple[str, ...]] = set()
         self.letters: set[str] = set()
+        self.longest = 0  # words of the longest test problem, labels aside
         for index, problem in enumerate(problems):
             folded = fold(problem)
             found = _words(folded)
@@ -315,6 +340,7 @@ class TestSet:
             self.exact.setdefault(key, index)
             body = _trim(found, folded, start, end)
             self.letters.add("".join(body))
+            self.longest = max(self.longest, len(body))
             if len(body) >= _MIN_INSIDE_WORDS:
                 self.inside.setdefault(key, index)
             if len(found) >= n:
@@ -353,6 +379,8 @@ class TestSet:
         return None
 
     def _whole(self, folded: str, found: list[str]) -> int | None:
+        if len(found) > self.longest + _HEAD_CHARS // 2 + 1:  # longer than any test problem with labels
+            return None
         start, end = _body(folded)
         if "".join(_trim(found, folded, start, end)) not in self.letters:  # equal keys, equal letters: cheap first
             return None
