@@ -52,7 +52,8 @@ SPACE_COMMANDS = (
     "quad qquad enspace enskip thinspace medspace thickspace space nobreakspace hfil hfill newline linebreak"
 ).split()
 INVISIBLE_COMMANDS = (
-    "negthinspace negmedspace negthickspace allowbreak nobreak nolinebreak relax strut mathstrut ensuremath smash "
+    "negthinspace negmedspace negthickspace allowbreak nobreak nolinebreak relax protect null empty strut mathstrut "
+    "ensuremath smash "
     "displaystyle textstyle scriptstyle scriptscriptstyle limits nolimits displaylimits middle "
     "big bigl bigr bigm bigg biggl biggr biggm tiny scriptsize footnotesize small normalsize large huge "
     "mathrel mathbin mathord mathop mathopen mathclose mathpunct mathinner "
@@ -90,7 +91,7 @@ _LATEX = re.compile(
     rf"|(?:{_trie(SPACE_COMMANDS)})(?![a-z]) *"  # TeX drops the spaces after a command's name
     r"|hspace\*?\{[^{}]*\}|h?phantom\{[^{}]*\}|(?:kern|mkern|hskip|mskip)\s*[\d.]+\s*[a-z]{2} ?"
     r"|[dtc](?=frac(?![a-z]))|[dt](?=binom(?![a-z])))"  # \dfrac -> frac (the key drops backslashes anyway)
-    r"|[!/-]"  # negative thin space, italic correction, discretionary hyphen
+    r"|[!/@-]"  # negative thin space, italic correction, end-of-sentence marker, discretionary hyphen
     rf"|(?:{_trie(INVISIBLE_COMMANDS)})(?![a-z])\*? *"
     r"|(?:left|right)(?![a-z])\.?"  # \left. and \right. are invisible delimiters
     r")"
