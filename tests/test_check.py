@@ -108,7 +108,7 @@ def test_every_violation_is_reported_once_one_per_line(capsys, submission_factor
     }  # fmt: skip
 
 
-def test_decontamination_names_the_test_problem(capsys, submission_factory, tmp_path):
+def test_decontamination_names_the_example_and_keeps_the_test_id_apart(capsys, submission_factory, tmp_path):
     problem = "A bag has 3 red and 5 blue marbles. Two are drawn without replacement. What is the probability both are red?"
     test_file = tmp_path / "test.jsonl"
     test_file.write_text(json.dumps({"id": "prob-12", "problem": problem}) + "\n")
@@ -119,7 +119,8 @@ def test_decontamination_names_the_test_problem(capsys, submission_factory, tmp_
     (violation,) = json.loads(out)["violations"]
     assert violation["code"] == "contamination" and violation["test_id"] == "prob-12"
     assert (violation["split"], violation["index"]) == ("train", 6)
-    assert "matches test problem 'prob-12'" in violation["message"]
+    assert "example 6, problem: matches a hidden test problem" in violation["message"]
+    assert "prob-12" not in violation["message"] and "marbles" not in violation["message"]  # the id is for the instructor
 
 
 @pytest.mark.parametrize(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import html
 import json
 import os
 import random
+import re
 import string
 import subprocess
 import sys
@@ -16,7 +19,9 @@ import pytest
 from grader.errors import UserError
 from grader.jsonl import DataError
 from grader.submission.decontam import (
+    INVISIBLE_COMMANDS,
     NGRAM,
+    SPACE_COMMANDS,
     TestSet,
     _confusables,
     find_contamination,
@@ -28,7 +33,7 @@ from grader.submission.decontam import (
 from grader.submission.sandbox import Deadline, DeadlineExceeded
 from grader.submission.validate import read_test_set, validate_submission
 from grader.tiny import llama_tokenizer_dir
-from tests.conftest import ROOT, SHARED_DATA
+from tests.conftest import ROOT, SHARED_DATA, make_submission
 
 TEST_PROBLEM = (
     "Let $f(x) = x^2 + 3x + 2$. Find the sum of all real numbers $x$ such that $f(f(x)) = 0$, "
@@ -79,16 +84,32 @@ def test_short_test_problems_match_only_exactly():
     assert tests.match("Tell me: what is 1 + 1? Then double it.") is None
 
 
-def test_violations_name_split_example_and_test_id():
+def _says_nothing_of(message: str, test_id: str, problem: str) -> None:
+    """No id and no 3 consecutive words of the test problem in a message a student reads."""
+    assert test_id not in message
+    said = " ".join(words(message))
+    for gram in zip(*(words(problem)[i:] for i in range(3))):
+        assert " ".join(gram) not in said, (gram, message)
+
+
+def test_violations_name_split_example_and_field_but_never_the_test_problem():
     tests = TestSet(["math-7", "math-8"], ["Unrelated problem about primes.", TEST_PROBLEM])
     found = find_contamination(tests, "train", "data/train.jsonl", ["clean one", TEST_PROBLEM.lower()])
     (v,) = found
     assert (v.code, v.split, v.index, v.test_id) == ("contamination", "train", 1, "math-8")
-    assert v.message.startswith("train data (data/train.jsonl via sft_utils.load_split) example 1, problem: matches test problem 'math-8'")
-    assert v.as_dict()["test_id"] == "math-8" and v.as_dict()["field"] == "problem"
+    assert v.message == (
+        "train data (data/train.jsonl via sft_utils.load_split) example 1, problem: matches a hidden test problem "
+        "(the whole text, after normalization; docs/check.md, 'Decontamination')"
+    )
+    assert v.as_dict()["test_id"] == "math-8" and v.as_dict()["field"] == "problem"  # for the instructor
     (s,) = find_contamination(tests, "val", "data/val.jsonl", ["x", "y", f"So: {TEST_PROBLEM} Done."], field="solution")
     assert (s.split, s.index, s.test_id, s.field) == ("val", 2, "math-8", "solution")
-    assert s.message.startswith("val data (data/val.jsonl via sft_utils.load_split) example 2, solution: contains test problem 'math-8' (shares 13")
+    assert s.message == (
+        "val data (data/val.jsonl via sft_utils.load_split) example 2, solution: shares 13 consecutive words with "
+        "a hidden test problem (docs/check.md, 'Decontamination')"
+    )
+    for violation in (v, s):
+        _says_nothing_of(violation.message, "math-8", TEST_PROBLEM)
     with pytest.raises(ValueError, match="field"):
         find_contamination(tests, "train", "f", [], field="answer")
 
@@ -175,8 +196,13 @@ def test_template_constant_text_hiding_a_test_problem():
         ("contamination", "t-long", "template", None, None),
         ("contamination", "t-short", "template", None, None),  # 8 words: found as a whole inside the text
     ]
-    assert found[0].message.startswith("CHAT_TEMPLATE (sft_utils.py): the prompt text before the problem contains test problem 't-long'")
-    assert "after the problem" in found[1].message
+    assert found[0].message == (
+        "CHAT_TEMPLATE (sft_utils.py): the prompt text before the problem contains a hidden test problem "
+        "(the whole problem, after normalization; docs/check.md, 'Decontamination')"
+    )
+    assert "after the problem contains a hidden test problem" in found[1].message
+    for violation, problem in zip(found, (TEST_PROBLEM, SHORT_TEST)):
+        _says_nothing_of(violation.message, violation.test_id, problem)
     clean = "<|begin_of_text|>Solve the following math problem. Put the final answer in \\boxed{}.\n\nProblem: "
     assert find_template_contamination(tests, clean, "\n\nSolution:") == []
 
@@ -253,11 +279,15 @@ def test_math_alphanumerics_are_folded():
         ("Let $f(x)=x$ for all $x$.", "Let $\\mathrm{f}\\left(x\\right)=x$ for~all\\ $\\boldsymbol{x}$."),
         ("Find the value of $n$.", "Find the val{}ue o{}f $n\\phantom{0}$\\quad."),
         ("Solve $x=1$.", "Solve \\[x\\qquad=\\mathbf{1}\\]."),
+        ("Find the sum.", "{\\color{red}Fi}nd the \\textcolor{blue}{s}um\\!."),
+        ("Find the sum.", "Fi%\n  nd th%a comment\ne sum."),
     ],
 )
 def test_latex_spacing_sizing_and_styling_variants(plain, variant):
-    assert normalize(variant) == normalize(plain)
-    assert words(variant) == words(plain)
+    """The same text as a whole, and the same words inside a longer text (in one of its readings)."""
+    assert TestSet(["t"], [plain]).match(variant) == (0, None)
+    context = "Zebra quokka walrus ibis " * 3
+    assert TestSet(["t"], [context + plain + context]).match(context + variant + context) is not None
 
 
 def test_latex_variants_of_a_whole_problem():
@@ -271,11 +301,121 @@ def test_latex_variants_of_a_whole_problem():
     assert tests.match(f"Intro. {spaced} more.") is not None
 
 
+def test_every_listed_command_and_no_other_is_normalized():
+    """The commands that render as nothing go, those that render as a space are one, and a
+    command that only starts like one of them (or is one with more letters) stays."""
+    for name in INVISIBLE_COMMANDS:
+        assert fold(f"a \\{name} b \\{name.upper()}{{c}}") == "a b c", name
+    for name in SPACE_COMMANDS:
+        assert fold(f"a\\{name} b") == "a b", name
+    for kept in ("item", "bigcup", "smallsetminus", "emptyset", "limsup", "textbackslash", "sloppy", "bfx", "quadratic", "leftarrow"):
+        assert fold(f"a \\{kept} b") == f"a \\{kept} b", kept
+
+
+# Render-invisible LaTeX, applied to every word (2+ letters, not a command's or an environment's name nor a
+# unit), each word getting the next variant: what a student would write to hide a test problem from a matcher.
+_WORD_IN_TEXT = re.compile(r"(?<![\\A-Za-z0-9])(?<!\\begin\{)(?<!\\end\{)[A-Za-z]{2,}")
+INVISIBLE = {
+    "spacing inside words": lambda w, i: w[0] + ("\\!", "\\hspace{0pt}", "\\kern0em", "\\negthinspace ", "\\mkern-1mu")[i % 5] + w[1:],
+    "sizing": lambda w, i: ("{\\small " + w + "}", "\\normalsize " + w, "{\\Large " + w[:2] + "}" + w[2:], "\\displaystyle " + w)[i % 4],
+    "colour": lambda w, i: (
+        "\\color{red}" + w, "\\textcolor{blue}{" + w + "}", "\\textcolor[rgb]{1,0,0}{" + w[0] + "}" + w[1:],
+        "{\\color{green!50!black}" + w[:2] + "}" + w[2:], "\\colorbox{yellow}{" + w + "}",
+    )[i % 5],
+    "comments": lambda w, i: w[:2] + ("%", "% a note", "%%x")[i % 3] + "\n  " + w[2:],
+    "empty groups": lambda w, i: w[0] + ("{}", "{{}}", "{}{}")[i % 3] + w[1:],
+    "braces": lambda w, i: ("{" + w + "}", "{" + w[:2] + "}" + w[2:], w[0] + "{" + w[1:] + "}", "{{" + w + "}}")[i % 4],
+    "wrappers": lambda w, i: ("\\text{" + w + "}", "\\mathrm{" + w[:2] + "}" + w[2:], "\\textbf{" + w + "}", "\\emph{" + w + "}")[i % 4],
+}
+SPACES = ("\\,", "\\;", "\\quad ", "~", "\\ ", "\\hspace{1em}", "\\:", "\\>", "\\enspace ")
+SIZES = (("\\left(", "\\right)"), ("\\bigl(", "\\bigr)"), ("\\Bigl(", "\\Bigr)"), ("\\biggl(", "\\biggr)"))
+EDITS = list(INVISIBLE.values())
+
+
+def _invisibly(text: str, edit) -> str:
+    count = iter(range(10**6))
+    return _WORD_IN_TEXT.sub(lambda m: edit(m.group(), next(count)), text)
+
+
+def _spaced(text: str) -> str:
+    """Every space a LaTeX space, every parenthesis sized, ``\\frac`` a ``\\dfrac``."""
+    count = iter(range(10**6))
+    text = re.sub(r"\((.*?)\)", lambda m: "{0}{1}{2}".format(SIZES[next(count) % 4][0], m.group(1), SIZES[next(count) % 4][1]), text)
+    return re.sub(r"(?<!\\) ", lambda m: SPACES[next(count) % len(SPACES)], text).replace("\\frac", "\\dfrac")
+
+
+DISGUISES = {name: (lambda text, e=edit: _invisibly(text, e)) for name, edit in INVISIBLE.items()}
+DISGUISES["spacing between words and sizing"] = _spaced
+DISGUISES["all at once"] = lambda text: _invisibly(_spaced(text), lambda w, i: EDITS[i % len(EDITS)](w, i // len(EDITS)))
+
+
+@pytest.mark.parametrize("disguise", DISGUISES.values(), ids=DISGUISES.keys())
+def test_render_invisible_latex_on_every_word_is_found(disguise):
+    """Whole, and inside a solution (by 13 shared words), however every word is edited."""
+    disguised = disguise(TEST_PROBLEM)
+    assert disguised != TEST_PROBLEM and len(disguised) > len(TEST_PROBLEM)
+    _found_everywhere(_test_set(), disguise)
+
+
+def test_render_invisible_latex_on_real_problems_is_found():
+    """Every MATH-500 problem of 13 words or more, edited every way at once and quoted inside a
+    solution, is found by shared words; and whole, by the whole-text rule."""
+    test = [r for r in _rows("math500_test.jsonl") if len(words(r["problem"])) >= NGRAM]
+    tests = TestSet([r["id"] for r in test], [r["problem"] for r in test])
+    for index, row in enumerate(test):
+        disguised = DISGUISES["all at once"](row["problem"])
+        assert tests.match(disguised) == (index, None), row["id"]
+        hit = tests.match(f"We first recall the problem: {disguised} Now we solve it.")
+        assert hit is not None and hit[1] is not None, row["id"]
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        SHORT_TEST[:-1], SHORT_TEST + ".", "Problem: " + SHORT_TEST, "Problem: " + SHORT_TEST[:-1], "Q1. " + SHORT_TEST,
+        "Question 3: " + SHORT_TEST, "3) " + SHORT_TEST, "(a) " + SHORT_TEST, "**Problem 2.** " + SHORT_TEST[:-1],
+        f'"{SHORT_TEST}"', SHORT_TEST + "\nAnswer:", "Exercise 1.2:\n" + SHORT_TEST.upper() + "  ", "Problem IV: (b) " + SHORT_TEST,
+        "Problem: " + DISGUISES["all at once"](SHORT_TEST)[:-1],
+    ],
+)  # fmt: skip
+def test_short_test_problem_with_end_punctuation_or_a_label_is_found(variant):
+    assert len(words(SHORT_TEST)) < NGRAM
+    assert _test_set().match(variant) == (1, None)
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        SHORT_TEST[:-1] + " Then double it.", "Twice the smallest prime factor of 1001?", "What is the smallest prime factor of 1002?",
+        "What is the largest prime factor of 1001?", "Explain: " + SHORT_TEST + " Then check it.", "Let x. " + SHORT_TEST[:-1] + " squared?",
+    ],
+)  # fmt: skip
+def test_short_test_problem_is_not_found_in_a_different_problem(other):
+    assert _test_set().match(other) is None
+
+
+def test_real_short_problems_with_a_label_are_found_and_not_others():
+    short = [r for r in _rows("math500_test.jsonl") + _rows("amc23_test.jsonl") if len(words(r["problem"])) < NGRAM]
+    assert len(short) > 40
+    tests = TestSet([r["id"] for r in short], [r["problem"] for r in short])
+    for index, row in enumerate(short):
+        text = row["problem"].rstrip(".?")
+        assert tests.match(f"Problem {index + 1}: {text}") == (index, None), row["id"]
+        assert tests.match(f"{text}, then add 1.") is None, row["id"]
+
+
 def test_normalization_keeps_distinct_what_reads_differently():
     assert fold(string.ascii_lowercase + string.digits) == string.ascii_lowercase + string.digits
     assert normalize("x = 0") != normalize("x = O") and normalize("x = 1") != normalize("x = l")
     assert normalize("\\frac{1}{2}") != normalize("\\frac{1}{3}") and words("x_1 + y^2") == ["x", "1", "y", "2"]
     assert fold("Ⅰn") == "in" and fold("Іn") == "in"  # an upper-case look-alike of l/I is an I
+    for a, b in [
+        ("What is 20% of 50?", "What is 20% of 60?"),  # % is a percent sign in plain text, not a comment
+        ("Compute $5!$.", "Compute $5$."), ("Compute $-5+3$.", "Compute $5+3$."), ("1.5 liters of water", "5 liters of water"),
+        ("Let x. Find y.", "Find y."), ("Factor $x^2-1$.", "Expand $x^2-1$."), ("x \\quad y", "x \\phantom{a} z"),
+    ]:  # fmt: skip
+        assert TestSet(["t"], [a]).match(b) is None and TestSet(["t"], [b]).match(a) is None, (a, b)
+    assert TestSet(["t"], ["What is 20% of 50?"]).match("What is 20\\% o%\nf 50?") == (0, None)  # LaTeX's own percent
 
 
 def _rows(name: str) -> list[dict]:
@@ -346,5 +486,39 @@ def test_check_command_end_to_end(submission_factory, tmp_path):
     found = [(v.get("split"), v.get("index"), v["test_id"], v["field"]) for v in report["violations"]]
     assert found == [(None, None, "amc-3", "template"), ("train", 3, "aime-7", "solution")]
     assert report["violations"][1]["message"].startswith(
-        "train data (data/train.jsonl via sft_utils.load_split) example 3, solution: contains test problem 'aime-7'"
+        "train data (data/train.jsonl via sft_utils.load_split) example 3, solution: shares 13 consecutive words with a hidden test problem"
     )
+    _says_nothing_of(" ".join(v["message"] for v in report["violations"]), "aime-7", TEST_PROBLEM)
+
+
+def test_what_the_student_is_shown_holds_nothing_of_the_hidden_problem(tiny_default, tmp_path):
+    """`grade` then `report` on a contaminated submission: results.json and the feedback page name
+    the student's own example and field, and hold neither a hidden problem's id nor 3 of its words
+    in a row; the instructor's check.json keeps the ids."""
+    hidden = [{"id": "aime-7f3a", "problem": TEST_PROBLEM, "answer": "-3"}, {"id": "amc-9c1e", "problem": SHORT_TEST, "answer": "7"}]
+    test_file = tmp_path / "hidden.jsonl"
+    test_file.write_text("".join(json.dumps(row) + "\n" for row in hidden))
+    rows = [{"problem": f"What is {i} + 2?", "solution": f" {i} + 2 = {i + 2}, so $\\boxed{{{i + 2}}}$."} for i in range(4)]
+    rows.append({"problem": "A warm-up.", "solution": " Recall: " + DISGUISES["colour"](TEST_PROBLEM) + " It is $\\boxed{-3}$."})
+    rows.append({"problem": "Problem: " + SHORT_TEST[:-1], "solution": " $\\boxed{7}$"})
+    make_submission(tmp_path / "subs" / "ana", train_rows=rows, val_rows=rows[:2])
+    out, feedback = tmp_path / "out", tmp_path / "feedback"
+    commands = [
+        ["grade", str(tmp_path / "subs"), "--test", str(test_file), "--base-model", str(tiny_default["base_model"]),
+         "--out", str(out), "--no-baseline", "--gpus-per-job", "0"],
+        ["report", str(out), "--out", str(tmp_path / "class.html"), "--feedback", str(feedback)],
+    ]  # fmt: skip
+    for command in commands:
+        proc = subprocess.run([sys.executable, "-m", "grader", *command], cwd=ROOT, capture_output=True, text=True, timeout=600)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+    check = json.loads((out / "submissions" / "ana" / "check.json").read_text())
+    assert [(v["index"], v["field"], v["test_id"]) for v in check["violations"]] == [(5, "problem", "amc-9c1e"), (4, "solution", "aime-7f3a")]
+    shown = {
+        "results.json": (out / "submissions" / "ana" / "results.json").read_text(),
+        "feedback page": html.unescape((feedback / "ana.html").read_text()),
+    }
+    for name, text in shown.items():
+        assert "example 4, solution: shares 13 consecutive words with a hidden test problem" in text, name
+        assert "example 5, problem: matches a hidden test problem" in text, name
+        for row in hidden:
+            _says_nothing_of(text, row["id"], row["problem"])

@@ -412,3 +412,44 @@ def test_evaluating_every_step_is_counted_in_the_compute(capsys, tmp_path, tiny)
     capsys.readouterr()
     assert main(["check", str(folder), "--base-model", tiny]) == 0
     assert f"compute: {report['compute_tokens']:,} = {report['trained_tokens']:,} trained + " in capsys.readouterr().out
+
+
+def _leaked(case: str, tmp_path: Path) -> tuple[Path, list[dict]]:
+    """The hidden test set: the case's leaked.jsonl, the test problems the submission knows."""
+    rows = [json.loads(line) for line in (HOSTILE / case / "leaked.jsonl").read_text().splitlines()]
+    test_file = tmp_path / "hidden.jsonl"
+    test_file.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    return test_file, rows
+
+
+def _says_nothing_of(out: str, rows: list[dict]) -> None:
+    """Neither an id nor 3 consecutive words of a hidden problem in what the student reads."""
+    from grader.submission.decontam import words
+
+    said = " ".join(words(out))
+    for row in rows:
+        assert row["id"] not in out
+        for gram in zip(*(words(row["problem"])[i:] for i in range(3))):
+            assert " ".join(gram) not in said, gram
+
+
+@pytest.mark.parametrize(
+    "case, expected",
+    [
+        ("contamination_latex", [(8, "problem", "hidden-geo-17"), (9, "solution", "hidden-nt-4")]),
+        ("contamination_short", [(8, "problem", "hidden-short-1"), (9, "problem", "hidden-short-2"), (10, "problem", "hidden-short-3")]),
+    ],
+)  # fmt: skip
+def test_hidden_test_problems_in_disguise_are_found_and_not_quoted(capsys, tmp_path, tiny, case, expected):
+    """Render-invisible LaTeX on every word, and short problems without their final punctuation or
+    behind a label: each is a contamination of its own example and field, with nothing of the test
+    problem (its id or words) in the message."""
+    test_file, rows = _leaked(case, tmp_path)
+    result = check(capsys, submission(case, tmp_path), "--test", str(test_file), base_model=tiny)
+    assert result.code == 1, result.out
+    found = [(v["code"], v.get("split"), v.get("index"), v.get("field"), v.get("test_id")) for v in result.violations]
+    assert found == [("contamination", "train", index, field, test_id) for index, field, test_id in expected]
+    for violation, (index, field, _) in zip(result.violations, expected):
+        assert violation["message"].startswith(f"train data (data/train.jsonl via sft_utils.load_split) example {index}, {field}: ")
+        assert "a hidden test problem" in violation["message"]
+    _says_nothing_of("\n".join(v["message"] for v in result.violations) + result.err, rows)

@@ -6,15 +6,21 @@ normalization, ``fold``, which undoes what changes the characters but not what i
 compatibility forms (NFKD: full-width, math alphanumerics, ligatures), invisible characters
 (marks, controls, format characters such as zero-width spaces and soft hyphens, variation
 selectors, blank fillers), homoglyphs of any script (Unicode's confusables data, UTS #39),
-decimal digits of any script, case, and LaTeX that only spaces, sizes or styles. Then two rules:
-the same text as a whole (ignoring whitespace, backslashes, ``$`` and braces), or a shared run
-of 13 consecutive words. docs/check.md ("Decontamination") states the rules exactly.
+decimal digits of any script, case, LaTeX that only spaces, sizes, styles or colours, and
+braces. A trained text is also read with its LaTeX ``%`` comments removed. Then two rules: the
+same text as a whole (ignoring whitespace, backslashes and ``$``, a leading label such as
+``Problem 3:`` and punctuation at the ends), or a shared run of 13 consecutive words. A test
+problem of fewer than 13 words can only be found by the first. docs/check.md
+("Decontamination") states the rules exactly.
+
+What a student is told names their own example and field, never the test problem's id or
+words: the id is kept apart (``Contamination.test_id``) for the instructor.
 
 Speed: the test side is indexed once. Any shared 13-word run contains a 7-word run starting at
 a multiple of 7, so only those 7-grams of a trained text are looked up (in C, through ``zip``),
 and only around a hit are 13-grams compared. ``fold`` is a ``str.translate`` through a
 per-character table (ASCII text stays on CPython's fast path; other characters are folded once,
-on first sight) and one regular expression.
+on first sight), one regular expression that stops only at backslashes, and two ``str.replace``.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from typing import Sequence
 
 from grader.errors import UserError
 from grader.jsonl import DataError, iter_jsonl
-from grader.submission.limits import Violation
+from grader.submission.limits import Violation, where
 from grader.submission.sandbox import Deadline
 
 NGRAM = 13
@@ -40,22 +46,76 @@ _CHECK_EVERY = 4096  # texts between deadline checks
 # default-ignorable code point is a mark or a format/unassigned character, deleted by category.
 _BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0")
 _BLANK_SPACES = frozenset("\u2800")  # BRAILLE PATTERN BLANK: renders as a space
+# LaTeX commands without arguments that render as a space, and those that render as nothing
+# themselves (sizes, styles, fonts, spacing classes: what they apply to stays).
+SPACE_COMMANDS = (
+    "quad qquad enspace enskip thinspace medspace thickspace space nobreakspace hfil hfill newline linebreak"
+).split()
+INVISIBLE_COMMANDS = (
+    "negthinspace negmedspace negthickspace allowbreak nobreak nolinebreak relax protect null empty strut mathstrut "
+    "ensuremath smash "
+    "displaystyle textstyle scriptstyle scriptscriptstyle limits nolimits displaylimits middle "
+    "big bigl bigr bigm bigg biggl biggr biggm tiny scriptsize footnotesize small normalsize large huge "
+    "mathrel mathbin mathord mathop mathopen mathclose mathpunct mathinner "
+    "text textrm textit textbf textsf texttt textup textsl textsc textmd textnormal mathrm mathit mathbf mathsf "
+    "mathtt mathnormal mathbb mathcal mathfrak mathscr boldsymbol bm pmb mbox hbox operatorname emph "
+    "rm bf it sf tt cal sl sc em bfseries itshape rmfamily sffamily ttfamily upshape mdseries normalfont"
+).split()  # all lower case: the text is case-folded first, so \Big is \big and \LARGE is \large
+
+
+def _trie(names: list[str]) -> str:
+    """One regular expression for ``names`` that branches on one character at a time: a command
+    that is none of them is rejected after a character or two, not after a hundred names."""
+    by_first: dict[str, list[str]] = {}
+    for name in names:
+        by_first.setdefault(name[0], []).append(name[1:])
+    branches = []
+    for first, rests in sorted(by_first.items()):
+        longer = [rest for rest in rests if rest]
+        inner = f"(?:{_trie(longer)})" if longer else ""
+        branches.append(re.escape(first) + (inner + "?" if longer and "" in rests else inner))
+    return "|".join(branches)
+
+
+# LaTeX that changes no character of what is read, on folded (lower-case) text: the named group
+# ``space`` renders as a space and becomes one; everything else renders as nothing and is deleted.
 _LATEX = re.compile(
     r"\\(?:"
-    r"[,:;!> /()\[\]\n\t]"  # thin/medium/thick/negative spaces, control space, math delimiters
-    r"|(?:q?quad|enspace|enskip|thinspace|medspace|thickspace|neg(?:thin|med|thick)space|space|nobreakspace"
-    r"|allowbreak|nobreak|relax|strut|displaystyle|textstyle|scriptstyle|scriptscriptstyle|limits|nolimits"
-    r"|middle|bigg?[lrm]?"
-    r"|text|textrm|textit|textbf|textsf|texttt|textup|textnormal|mathrm|mathit|mathbf|mathsf|mathtt"
-    r"|mathnormal|mathbb|mathcal|mathfrak|mathscr|boldsymbol|bm|pmb|mbox|hbox|operatorname|emph"
-    r"|rm|bf|it|sf|tt|cal)(?![a-z])\*?"
+    r"(?:[hv]space\*?\{\s*(?:-[^{}]*|[0.]*\s*[a-z]*\s*)\}"  # zero or negative space: nothing
+    r"|(?:kern|mkern|hskip|mskip)\s*(?:-\s*[\d.]+|0*\.?0+)\s*[a-z]{2} ?"  # (a dimension ends with one space)
+    r"|vspace\*?\{[^{}]*\}|vphantom\{[^{}]*\}"
+    r"|(?:textcolor|colorbox|color|pagecolor)\s*(?:\[[^\]]*\])?\s*\{[^{}]*\}"  # colour: the colour goes
+    r"|fcolorbox\s*(?:\[[^\]]*\])?\s*\{[^{}]*\}\s*\{[^{}]*\}"
+    r"|(?:raisebox|scalebox)\s*\{[^{}]*\})"
+    r"|(?P<space>\\|[,:;> ()\[\]\n\t]"  # a line break, thin/medium/thick and control spaces, math delimiters
+    rf"|(?:{_trie(SPACE_COMMANDS)})(?![a-z]) *"  # TeX drops the spaces after a command's name
+    r"|hspace\*?\{[^{}]*\}|h?phantom\{[^{}]*\}|(?:kern|mkern|hskip|mskip)\s*[\d.]+\s*[a-z]{2} ?"
+    r"|[dtc](?=frac(?![a-z]))|[dt](?=binom(?![a-z])))"  # \dfrac -> frac (the key drops backslashes anyway)
+    r"|[!/@-]"  # negative thin space, italic correction, end-of-sentence marker, discretionary hyphen
+    rf"|(?:{_trie(INVISIBLE_COMMANDS)})(?![a-z])\*? *"
     r"|(?:left|right)(?![a-z])\.?"  # \left. and \right. are invisible delimiters
-    r"|[dt](?=(?:frac|binom)(?![a-z]))"  # \dfrac -> frac (the key drops backslashes anyway)
-    r"|[hv]space\*?\{[^{}]*\}|[hv]?phantom\{[^{}]*\}|(?:kern|mkern|hskip|mskip)\s*-?[\d.]+\s*[a-z]{2}"
     r")"
 )
+# A LaTeX comment: from an unescaped % to the end of its line, with the next line's indentation.
+_COMMENT = re.compile(r"(?<!\\)%[^\n\r]*(?:\r?\n|\r)?[ \t]*")
+# A label before the problem: "Problem:", "Question 3:", "Q1.", "3)", "(a)", "**Problem 2.**"...
+_DECOR = r"[\s*#>\"'`_]*"
+_LEAD = re.compile(
+    rf"(?:{_DECOR}(?:"
+    r"[a-z]+(?:\s*#?\s*(?:\d+[a-z]?|[ivx]+)(?:\.\d+)*)?\s*:"  # a name, maybe numbered, then a colon
+    r"|(?:[a-z]+\s*)?#?\d+(?:\.\d+)*[a-z]?\s*[.)\]]"  # a number, maybe named, then . ) ]
+    r"|[(\[]\s*[a-z0-9]{1,4}\s*[)\]]"  # a bracketed number or letter
+    r"|[a-z][.)]"  # a lone letter
+    rf")[*_`'\"]*(?=\s|$)){{0,2}}{_DECOR}"
+)
+_HEAD_CHARS = 48  # a leading label is within this many characters (so at most 24 words)
+_TAIL_LABEL = re.compile(r"[\s*#>\"'`_][a-z]+\Z")  # one word before a final colon: "Answer:"
+_TRAIL = " .?;,:*#\"'`_"  # punctuation and decoration at the end
+_ENDS = ".?;,:*#>\"'`_"  # what is stripped from both ends of the key
+_SPACE = "\0"  # stands for a LaTeX space in a folded text (controls are deleted before, so it is free)
+_MIN_INSIDE_WORDS = 3  # a test problem looked for inside the template's text has at least this many words
 _WORD = re.compile(r"[^\W_]+")
-_KEY_DROP = str.maketrans("", "", " \\${}")
+_KEY_DROP = str.maketrans("", "", " \\$")
 _NOT_WORD = {code: chr(code) if chr(code).isalnum() else " " for code in range(128)}
 
 
@@ -157,14 +217,21 @@ _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 
 def fold(text: str) -> str:
     """The normalization both sides go through: what differs only invisibly, in look-alike
-    characters, digits' script, case, or LaTeX spacing and styling, folds to the same text.
+    characters, digits' script, case, or LaTeX spacing, sizing, styling, colour and braces,
+    folds to the same text.
 
     Per character (``_fold_char``): NFKD; ASCII is lower-cased (controls deleted, whitespace a
     space); other whitespace is a space; a decimal digit becomes its ASCII digit; a confusable
     becomes its class's representative, case-folded; marks, controls, format, private-use and
     unassigned characters and blank fillers are deleted; the rest is case-folded. Then ``~``
-    is a space, the LaTeX of ``_LATEX`` is a space, and empty groups ``{}`` are deleted.
+    is a space, the LaTeX of ``_LATEX`` a space or nothing, and braces are deleted (they never
+    render: ``fi{nd}``, ``{}``, ``x^{2}`` are ``find``, nothing, ``x^2``).
     """
+    return _fold(text).replace(_SPACE, " ")
+
+
+def _fold(text: str) -> str:
+    """``fold``, with ``_SPACE`` where LaTeX spacing was (a space or nothing: see ``readings``)."""
     table, ascii_str, as_bytes, deleted = _tables()
     if not text.isascii():
         text = _NON_ASCII.sub(lambda run: run.group().translate(table), text)
@@ -172,12 +239,60 @@ def fold(text: str) -> str:
         text = text.translate(ascii_str)
     else:  # what is left non-ASCII is folded already: fold the ASCII bytes around it
         text = text.encode("utf-8", "surrogatepass").translate(as_bytes, deleted).decode("utf-8", "surrogatepass")
-    return _LATEX.sub(" ", text).replace("{}", "")  # an empty group joins what it splits
+    if "\\" in text:
+        text = _LATEX.sub(_latex_as, text)
+    if "{" in text or "}" in text:
+        text = text.replace("{", "").replace("}", "")
+    return text
+
+
+def _latex_as(match: re.Match) -> str:
+    return "" if match.group("space") is None else _SPACE
+
+
+def readings(text: str) -> list[str]:
+    """The folded readings of a trained text, any of which may match. ``%`` is a percent sign
+    in plain text and starts a comment in LaTeX: a text with one is read both ways. A LaTeX
+    space renders as a space between words but can also split one (``fi\\,nd``): a text with
+    one is read with it as a space and as nothing."""
+    sources = [text]
+    if "%" in text:
+        uncommented = _COMMENT.sub("", text)
+        if uncommented != text:
+            sources.append(uncommented)
+    out = []
+    for source in sources:
+        folded = _fold(source)
+        if _SPACE in folded:
+            out += (folded.replace(_SPACE, " "), folded.replace(_SPACE, ""))
+        else:
+            out.append(folded)
+    return out
+
+
+def _body(folded: str) -> tuple[int, int]:
+    """Where the text is between a leading label (``Problem 3:``, ``Q1.``, ``(a)``) and the
+    punctuation at its end, with a trailing label (``Answer:``)."""
+    head = folded[:_HEAD_CHARS]  # a label ends with ":", ".", ")" or "]" (checked first: it is cheap)
+    start = _LEAD.match(folded).end() if ":" in head or "." in head or ")" in head or "]" in head else 0
+    start = start if start <= _HEAD_CHARS else 0  # a label is short
+    end = len(folded.rstrip(_TRAIL))
+    if end > start and ":" in folded[end:]:
+        label = _TAIL_LABEL.search(folded, max(start, end - _HEAD_CHARS), end)
+        if label is not None:
+            end = start + len(folded[start : label.start()].rstrip(_TRAIL))
+    return start, max(start, end)
+
+
+def _key(folded: str, start: int, end: int) -> str:
+    return folded[start:end].translate(_KEY_DROP).strip(_ENDS)
 
 
 def normalize(text: str) -> str:
-    """The comparable form of a whole text: whitespace, backslashes, ``$`` and braces dropped."""
-    return fold(text).translate(_KEY_DROP)
+    """The comparable form of a whole text: folded, without its end labels and punctuation,
+    whitespace, backslashes and ``$``."""
+    folded = fold(text)
+    return _key(folded, *_body(folded))
 
 
 def words(text: str) -> list[str]:
@@ -197,8 +312,9 @@ def _ngrams(items: list[str], n: int):
 
 @dataclass(frozen=True)
 class Contamination(Violation):
-    """A contamination violation; ``test_id`` names the test problem, ``field`` the trained text
-    (``problem``, ``solution`` or ``template``)."""
+    """A contamination violation. ``field`` names the trained text (``problem``, ``solution`` or
+    ``template``); ``test_id`` the test problem, for the instructor only: the message, which is
+    what a student is shown, never holds the test problem's id or words."""
 
     test_id: str | None = None
     field: str | None = None
@@ -212,14 +328,22 @@ class TestSet:
     def __init__(self, ids: Sequence[str], problems: Sequence[str], n: int = NGRAM):
         self.ids, self.n, self.probe = list(ids), n, (n + 1) // 2
         self.exact: dict[str, int] = {}
+        self.inside: dict[str, int] = {}  # the keys looked for inside the template's text
         self.grams: dict[tuple[str, ...], int] = {}
         self.probes: set[tuple[str, ...]] = set()
         self.letters: set[str] = set()
+        self.longest = 0  # words of the longest test problem, labels aside
         for index, problem in enumerate(problems):
             folded = fold(problem)
-            self.exact.setdefault(folded.translate(_KEY_DROP), index)
             found = _words(folded)
-            self.letters.add("".join(found))
+            start, end = _body(folded)
+            key = _key(folded, start, end)
+            self.exact.setdefault(key, index)
+            body = _trim(found, folded, start, end)
+            self.letters.add("".join(body))
+            self.longest = max(self.longest, len(body))
+            if len(body) >= _MIN_INSIDE_WORDS:
+                self.inside.setdefault(key, index)
             if len(found) >= n:
                 for gram in _ngrams(found, n):
                     self.grams.setdefault(gram, index)
@@ -242,38 +366,70 @@ class TestSet:
         return cls(ids, problems)
 
     def match(self, text: str) -> tuple[int, str | None] | None:
-        """(test index, shared words or None for an exact match), or None when clean."""
-        folded = fold(text)
-        found = _words(folded)
-        if "".join(found) in self.letters:  # equal keys have equal letters and digits: cheap first
-            index = self.exact.get(folded.translate(_KEY_DROP))
+        """(test index, shared words or None for a whole-text match), or None when clean. Every
+        reading of the text (``readings``) is tried, for the whole text first."""
+        parsed = [(folded, _words(folded)) for folded in readings(text)]
+        for folded, found in parsed:
+            index = self._whole(folded, found)
             if index is not None:
                 return index, None
+        for _, found in parsed:
+            hit = self._shared(found)
+            if hit is not None:
+                return hit
+        return None
+
+    def _whole(self, folded: str, found: list[str]) -> int | None:
+        if len(found) > self.longest + _HEAD_CHARS // 2 + 1:  # longer than any test problem with labels
+            return None
+        start, end = _body(folded)
+        if "".join(_trim(found, folded, start, end)) not in self.letters:  # equal keys, equal letters: cheap first
+            return None
+        return self.exact.get(_key(folded, start, end))
+
+    def _shared(self, found: list[str]) -> tuple[int, str] | None:
         n, k = self.n, self.probe
         if len(found) < n or self.probes.isdisjoint(zip(*[iter(found)] * k)):
             return None
-        for start in range(0, len(found) - k + 1, k):  # a shared 13-gram holds this 7-gram
-            if tuple(found[start : start + k]) in self.probes:
-                for first in range(max(0, start + k - n), min(start, len(found) - n) + 1):
+        for first_probe in range(0, len(found) - k + 1, k):  # a shared 13-gram holds this 7-gram
+            if tuple(found[first_probe : first_probe + k]) in self.probes:
+                for first in range(max(0, first_probe + k - n), min(first_probe, len(found) - n) + 1):
                     gram = tuple(found[first : first + n])
                     if gram in self.grams:
                         return self.grams[gram], " ".join(gram)
         return None
 
     def contained(self, text: str) -> int | None:
-        """The first test problem whose whole normalized text occurs inside ``text``'s.
+        """The first test problem (of at least 3 words) whose whole normalized text occurs
+        inside ``text``'s, read as it is or without LaTeX comments.
 
         Used for the one template text (5,000 substring searches): a short test problem pasted
         into the prompt has no 13 words to share but is still found.
         """
-        key = normalize(text)
-        return next((index for problem, index in self.exact.items() if problem and problem in key), None)
+        for folded in readings(text):
+            key = folded.translate(_KEY_DROP)
+            index = next((index for problem, index in self.inside.items() if problem in key), None)
+            if index is not None:
+                return index
+        return None
 
 
-def _how(tests: TestSet, shared: str | None, whole: str) -> str:
+def _trim(found: list[str], folded: str, start: int, end: int) -> list[str]:
+    """``found`` (the words of ``folded``) without the words of its end labels."""
+    lead = len(_words(folded[:start])) if start else 0
+    tail = len(_words(folded[end:])) if ":" in folded[end:] else 0  # otherwise only punctuation is cut
+    return found[lead : len(found) - tail] if lead or tail else found
+
+
+_SEE = "docs/check.md, 'Decontamination'"
+
+
+def _what(tests: TestSet, shared: str | None, verb: str, whole: str) -> str:
+    """How the text matched, without the test problem's id or a word of it: a student must not
+    learn the hidden set from a message."""
     if shared is None:
-        return whole
-    return f"shares {tests.n} consecutive words with it: {_clip(shared)!r}"
+        return f"{verb} a hidden test problem ({whole}, after normalization; {_SEE})"
+    return f"shares {tests.n} consecutive words with a hidden test problem ({_SEE})"
 
 
 def find_contamination(
@@ -291,7 +447,6 @@ def find_contamination(
     """
     if field not in FIELDS:
         raise ValueError(f"field must be one of {FIELDS}, got {field!r}")
-    where = f"{split} data ({file} via sft_utils.load_split)"
     found: list[Contamination] = []
     for position, text in enumerate(texts):
         index = position if indices is None else indices[position]
@@ -300,20 +455,9 @@ def find_contamination(
         hit = tests.match(text)
         if hit is None:
             continue
-        test_index, shared = hit
-        test_id = tests.ids[test_index]
-        verb = "matches" if field == "problem" or shared is None else "contains"
-        how = _how(tests, shared, f"the same text after normalization; {_NORMALIZED}")
-        found.append(
-            Contamination(
-                "contamination", f"{where} example {index}, {field}: {verb} test problem {test_id!r} ({how})",
-                split, index, test_id=test_id, field=field,
-            )  # fmt: skip
-        )
+        message = f"{where(split, file)} example {index}, {field}: {_what(tests, hit[1], 'matches', 'the whole text')}"
+        found.append(Contamination("contamination", message, split, index, test_id=tests.ids[hit[0]], field=field))
     return found
-
-
-_NORMALIZED = "docs/check.md, 'Decontamination'"
 
 
 def find_template_contamination(tests: TestSet, prefix: str, suffix: str) -> list[Contamination]:
@@ -325,17 +469,7 @@ def find_template_contamination(tests: TestSet, prefix: str, suffix: str) -> lis
         hit = (index, None) if index is not None else tests.match(text)
         if hit is None:
             continue
-        test_id = tests.ids[hit[0]]
-        how = _how(tests, hit[1], f"the whole problem after normalization; {_NORMALIZED}")
-        found.append(
-            Contamination(
-                "contamination",
-                f"CHAT_TEMPLATE (sft_utils.py): the prompt text {part} the problem contains test problem {test_id!r} ({how})",
-                test_id=test_id, field="template",
-            )  # fmt: skip
-        )
+        what = _what(tests, hit[1], "contains", "the whole problem")
+        message = f"CHAT_TEMPLATE (sft_utils.py): the prompt text {part} the problem {what}"
+        found.append(Contamination("contamination", message, test_id=tests.ids[hit[0]], field="template"))
     return found
-
-
-def _clip(text: str, width: int = 80) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"

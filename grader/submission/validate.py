@@ -12,6 +12,7 @@ when given, bounds the whole pipeline and not only the student's code.
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -216,26 +217,35 @@ class _SplitRun:
         deadline.check(f"tokenizing the '{self.name}' examples")
         indices, problems, solutions = zip(*self.pending)
         self.pending, self.pending_chars = [], 0
-        encoded = encode_examples(self.tokenizer, self.fmt, problems, solutions)
-        lengths = np.fromiter(map(len, encoded.input_ids), np.int64, len(indices))
-        self.lengths.append(lengths)
-        self.prompt_lengths.append(np.asarray(encoded.prompt_lengths, np.int64))
-        file = self.source.file
-        for k in np.flatnonzero(lengths > self.max_length):
-            self.violations.append(length_violation(
-                self.name, file, indices[k], int(lengths[k]), encoded.prompt_lengths[k], self.max_length, problems[k]
-            ))  # fmt: skip
-        if self.tests is not None:  # every trained text: problems and solutions
-            for field_name, texts in (("problem", problems), ("solution", solutions)):
-                self.violations.extend(
-                    find_contamination(self.tests, self.name, file, texts, deadline, field=field_name, indices=indices)
-                )
+        with ThreadPoolExecutor(1) as worker:  # decontaminate while the tokenizer runs (in Rust, without the GIL)
+            contaminated = worker.submit(self.contamination, indices, problems, solutions, deadline)
+            encoded = encode_examples(self.tokenizer, self.fmt, problems, solutions)
+            lengths = np.fromiter(map(len, encoded.input_ids), np.int64, len(indices))
+            self.lengths.append(lengths)
+            self.prompt_lengths.append(np.asarray(encoded.prompt_lengths, np.int64))
+            for k in np.flatnonzero(lengths > self.max_length):
+                self.violations.append(length_violation(
+                    self.name, self.source.file, indices[k], int(lengths[k]), encoded.prompt_lengths[k], self.max_length,
+                    problems[k],
+                ))  # fmt: skip
+            self.violations.extend(contaminated.result())
         if self.sink is not None:
             if self.violations:
                 self.sink.discard()
                 self.sink = None
             else:
                 self.sink.write(encoded)
+
+    def contamination(self, indices, problems, solutions, deadline: Deadline) -> list[Violation]:
+        """Every trained text of a chunk against the test set: problems, then solutions."""
+        if self.tests is None:
+            return []
+        file = self.source.file
+        return [
+            violation
+            for field_name, texts in (("problem", problems), ("solution", solutions))
+            for violation in find_contamination(self.tests, self.name, file, texts, deadline, field=field_name, indices=indices)
+        ]
 
     def finish(self, deadline: Deadline) -> EncodedSplit:
         self.flush(deadline)
