@@ -31,6 +31,11 @@ COUNT_CAP = 10 * MAX_TRAIN_EXAMPLES + 1  # the worker stops counting here, so an
 MAX_LINE_BYTES = 8 << 20
 MAX_SPLIT_BYTES = 2 << 30  # 100,000 examples of 2048 tokens stay well under 1 GiB
 MAX_REPORT_BYTES = 16 << 20
+# The worker, loaded from the kit only: `python -m` would put the current folder (the submission)
+# first on sys.path, where a folder named grader/ would stand in for the kit. `-c` puts '' there
+# instead, which goes before anything is imported; PYTHONPATH (the sandbox's) names the kit.
+WORKER = "grader.submission.sandbox_worker"
+BOOTSTRAP = f"import sys; sys.path[:] = filter(None, sys.path); import runpy; runpy.run_module({WORKER!r}, run_name='__main__', alter_sys=True)"
 _CHECK_EVERY = 4096  # rows between deadline checks
 
 
@@ -208,7 +213,7 @@ class PendingMaterialization:
         self.out = Path(self._tmp.name)
         self.out.chmod(0o777)  # the sandbox runs as another uid
         argv = [
-            sys.executable, "-m", "grader.submission.sandbox_worker",
+            sys.executable, "-c", BOOTSTRAP,
             "--train-file", config.train_file,
             "--val-file", config.val_file,
             "--max-train", str(SPLIT_LIMITS["train"]),

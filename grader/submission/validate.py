@@ -31,6 +31,7 @@ from grader.submission.limits import COUNT_LIMITS, Violation, count_violation, l
 from grader.submission.materialize import MaterializeError, SplitSource, Unread, start_materialize
 from grader.submission.prompts import FORMAT_NAME, PromptFormat, TemplateError, prompt_format, write_format
 from grader.submission.sandbox import Deadline, DeadlineExceeded, ForkedCallError, SandboxLimits, call_forked
+from grader.submission.shadowing import find_shadowing
 from grader.submission.tokenizer import load_tokenizer
 
 META_NAME = "meta.json"
@@ -338,6 +339,7 @@ def validate_submission(
     if not submission.is_dir():
         result.violations.append(Violation("data", f"{submission}: submission folder not found"))
         return result
+    result.violations += [Violation("shadowing", line) for line in find_shadowing(submission)]
     try:
         pending = start_materialize(submission, config, limits, wall_seconds=deadline.remaining())
     except MaterializeError as exc:
