@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING
 
 from grader.batch.grade import GradeResult, SlurmOptions, Status  # plain data, no heavy imports
 from grader.evaluation.evaluate import DEFAULT_MAX_NEW_TOKENS, default_out_dir
-from grader.submission.check import DEFAULT_TIMEOUT
+from grader.submission.check import DEFAULT_TIMEOUT, CheckReport
+from grader.submission.sandbox import allow_unconfined_student_code
 
 if TYPE_CHECKING:
     from grader.batch.policy import Policy
@@ -37,15 +38,23 @@ def check(
     timeout: float = DEFAULT_TIMEOUT,
     save: str | Path | None = None,
     world_size: int = 1,
-) -> dict:
+    confined: bool = False,
+    unconfined_student_code: bool = False,
+) -> CheckReport:
     """Validate a submission (config, sandboxed data, exact-token limits; decontamination with ``test``).
 
     Returns check's report (the ``--json`` object: ``ok``, per-split stats, ``violations``, ...);
     ``save``: write the validated token ids there when valid (``sft.py --validated`` trains on them).
+    ``confined`` (implied by ``save``: grading): sft_utils.py runs under bubblewrap or as a separate
+    uid, or a UserError says why it cannot; ``unconfined_student_code``: the instructor's explicit
+    leave to run it as a plain subprocess there anyway (for this process and what it starts).
     """
     from grader.submission.check import check as run_check
 
-    return run_check(submission, base_model=base_model, test=test, timeout=timeout, save=save, world_size=world_size)
+    if unconfined_student_code:
+        allow_unconfined_student_code()
+    return run_check(submission, base_model=base_model, test=test, timeout=timeout, save=save, world_size=world_size,
+                     confined=confined)  # fmt: skip
 
 
 def evaluate(
@@ -102,15 +111,20 @@ def grade(
     baseline: bool = True,
     progress: str = "auto",
     class_report: bool = True,
+    unconfined_student_code: bool = False,
 ) -> GradeResult:
     """Grade a class into the batch folder ``out`` (resumable), then write ``out/report.html``.
 
     See ``grader.batch.grade.grade`` for the arguments. A class report that cannot be written is
-    a warning: the gradebook is what counts.
+    a warning: the gradebook is what counts. ``unconfined_student_code``: where sft_utils.py cannot
+    be confined, run it as a plain subprocess anyway (else grading refuses with one line).
     """
     import sys
 
     from grader.batch.grade import grade as run_grade
+
+    if unconfined_student_code:
+        allow_unconfined_student_code()
 
     result = run_grade(submissions, test=test, base_model=base_model, out=out, policy=policy, gpus=gpus,
                        gpus_per_job=gpus_per_job, cpu_workers=cpu_workers, slurm=slurm, only=only,

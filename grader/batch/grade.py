@@ -29,6 +29,7 @@ from grader.batch.policy import Policy, read_policy
 from grader.batch.procs import try_lock
 from grader.batch.stages import BASELINE, Batch, BatchRecord, one_line
 from grader.errors import UserError
+from grader.submission.sandbox import grading_confinement
 
 RETRYABLE = {"intake_failed", "check_failed", "train_failed", "eval_failed", "timeout"}
 PROGRESS = ("auto", "lines", "none")  # a live view on a terminal (else lines), event lines, nothing
@@ -85,10 +86,12 @@ def init_batch(paths: BatchPaths, test: Path, base_model: str, policy, gpus_per_
         test_file=str(test.resolve()),
         created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     )
+    paths.root.mkdir(parents=True, exist_ok=True)
+    paths.root.chmod(0o700)  # the hidden set, every submission and its outputs: the grader's alone
     if not paths.batch.exists():
-        paths.root.mkdir(parents=True, exist_ok=True)
         tmp = paths.test.with_name(".test.jsonl.tmp")
         shutil.copyfile(test, tmp)
+        tmp.chmod(0o600)
         os.replace(tmp, paths.test)
         records.save(paths.batch, wanted)
     else:
@@ -191,14 +194,17 @@ def grade(
     visible GPU) or a count; ``gpus_per_job`` 0 trains on CPU. ``slurm``: submit a job array
     instead of running here. ``only``: these ids. ``baseline``: also score the untrained model.
     """
-    from grader.batch.runner import reap_orphans
+    from grader.batch.runner import reap_orphans, record_kit
 
     if progress not in PROGRESS:
         raise ValueError(f"progress must be one of {PROGRESS}, got {progress!r}")
     paths = BatchPaths(Path(out).resolve())
     rules = policy if isinstance(policy, Policy) else read_policy(policy)
     sources = discover(Path(submissions))
+    if slurm is None:  # here, before anything is taken in: student code runs confined, or grading refuses
+        grading_confinement(secrets=(Path(test),))
     with batch_lock(paths):
+        record_kit()  # before any student code runs
         batch = init_batch(paths, Path(test), str(base_model), rules, gpus_per_job)
         ids = take_in(batch, sources, only)
         if retry_failed:
@@ -297,8 +303,9 @@ def status(batch_dir: str | Path) -> Status:
 
 def grade_one(batch_dir: str | Path, submission_id: str) -> tuple[str, SubmissionState]:
     """Every remaining stage of one submission here, one after another (what a Slurm task runs)."""
-    from grader.batch.runner import Slot, run_sequentially
+    from grader.batch.runner import Slot, record_kit, run_sequentially
 
+    record_kit()
     batch = Batch.load(batch_dir)
     outcome = run_sequentially(batch, submission_id, Slot("here", os.environ.get("CUDA_VISIBLE_DEVICES")))
     write_grades(batch.paths)

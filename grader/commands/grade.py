@@ -21,7 +21,7 @@ from grader import api
 from grader.batch.gradebook import counts, grade_row, status_table
 from grader.batch.layout import PROCESS_STAGES
 from grader.batch.stages import BASELINE, EXIT_BUSY, Batch
-from grader.commands.args import nonnegative_int, positive_int
+from grader.commands.args import add_unconfined_argument, nonnegative_int, positive_int
 
 
 def _gpus(text: str) -> str:
@@ -47,6 +47,7 @@ def add_grade_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--retry-failed", action="store_true", help="re-run submissions that failed (not invalid or over budget ones)")
     p.add_argument("--no-baseline", action="store_true", help="skip scoring the untrained base model")
     p.add_argument("--json", action="store_true", help="end with one JSON object on stdout")
+    add_unconfined_argument(p)
 
 
 def _print_states(batch: Batch, states, as_json: bool, rows: list[dict] | None = None) -> None:
@@ -71,6 +72,7 @@ def run_grade(args: argparse.Namespace) -> int:
         args.submissions, test=args.test, base_model=args.base_model, out=args.out, policy=args.policy,
         gpus=args.gpus, gpus_per_job=args.gpus_per_job, cpu_workers=args.cpu_workers, slurm=slurm, only=args.only,
         retry_failed=args.retry_failed, baseline=not args.no_baseline, progress="lines" if args.json else "auto",
+        unconfined_student_code=args.unconfined_student_code,
     )  # fmt: skip
     if result.submitted_only or (slurm is not None and not slurm.wait):
         return 0

@@ -207,7 +207,8 @@ class PendingMaterialization:
     A context manager: leaving the block kills the sandbox and removes its output folder.
     """
 
-    def __init__(self, submission: Path, config: TrainConfig, limits: SandboxLimits, wall_seconds: float | None = None):
+    def __init__(self, submission: Path, config: TrainConfig, limits: SandboxLimits, wall_seconds: float | None = None,
+                 confined: bool = False, secrets: tuple[Path, ...] = ()):  # fmt: skip
         self.config, self.limits = config, limits
         self._tmp = tempfile.TemporaryDirectory(prefix="grader-materialize-", ignore_cleanup_errors=True)
         self.out = Path(self._tmp.name)
@@ -222,7 +223,8 @@ class PendingMaterialization:
             "--seed", str(config.seed),
         ]  # fmt: skip
         try:
-            self.process: ConfinedProcess = start_confined(argv, submission, self.out, limits, wall_seconds=wall_seconds)
+            self.process: ConfinedProcess = start_confined(argv, submission, self.out, limits, wall_seconds=wall_seconds,
+                                                           confined=confined, secrets=secrets)  # fmt: skip
         except BaseException:
             self._tmp.cleanup()
             raise
@@ -264,15 +266,17 @@ class PendingMaterialization:
 
 
 def start_materialize(
-    submission: str | Path, config: TrainConfig, limits: SandboxLimits = SandboxLimits(), wall_seconds: float | None = None
+    submission: str | Path, config: TrainConfig, limits: SandboxLimits = SandboxLimits(), wall_seconds: float | None = None,
+    confined: bool = False, secrets: tuple[Path, ...] = (),
 ) -> PendingMaterialization:
     """Start sft_utils.py in the sandbox and return at once; raise UserError if it cannot start.
 
     ``limits`` is what the student's code can observe, the same in every mode (check, sft.py,
     batch); ``wall_seconds`` only brings the kill forward (``check --timeout``), unobservably.
+    ``confined`` (grading) and ``secrets``: see ``grader.submission.sandbox.start_confined``.
     """
     submission = Path(submission).resolve()
     module = submission / "sft_utils.py"
     if not module.is_file():
         raise MaterializeError(f"{module}: file not found (the submission must contain sft_utils.py)")
-    return PendingMaterialization(submission, config, limits, wall_seconds)
+    return PendingMaterialization(submission, config, limits, wall_seconds, confined, secrets)

@@ -319,6 +319,7 @@ def validate_submission(
     test_file: str | Path | None = None,
     deadline: Deadline = Deadline(),
     data_dir: str | Path | None = None,
+    confined: bool = False,
 ) -> Validation:
     """Run every check ``sft.py`` needs before training; never raises for a submission's mistakes.
 
@@ -326,6 +327,8 @@ def validate_submission(
     UserError with exit code 2). ``deadline``: the whole run ends by it, the sandbox included
     (the sandbox's own limits stay the same: only its kill comes sooner). ``data_dir``: write
     the trainer's input there when the submission is valid (and nothing when it is not).
+    ``confined`` (grading): sft_utils.py runs under bubblewrap or as a separate uid, or not at all
+    (SandboxUnavailable, a UserError), and ``test_file`` must then be unreadable to it.
     """
     tests = read_test_set(test_file) if test_file else None
     submission = Path(submission).resolve()
@@ -340,8 +343,9 @@ def validate_submission(
         result.violations.append(Violation("data", f"{submission}: submission folder not found"))
         return result
     result.violations += [Violation("shadowing", line) for line in find_shadowing(submission)]
+    secrets = (Path(test_file),) if test_file else ()
     try:
-        pending = start_materialize(submission, config, limits, wall_seconds=deadline.remaining())
+        pending = start_materialize(submission, config, limits, wall_seconds=deadline.remaining(), confined=confined, secrets=secrets)
     except MaterializeError as exc:
         result.violations.append(_violation(exc))
         return result
