@@ -132,7 +132,8 @@ def _can_unshare_network() -> bool:
 def kill_uid(uid: int) -> None:
     """SIGKILL every process running as ``uid`` until none is left (a fork bomb's too)."""
     for _ in range(100):
-        found = [p for p in psutil.process_iter(["uids"]) if p.info["uids"] is not None and p.info["uids"].real == uid]
+        found = [p for p in psutil.process_iter(["uids", "status"])
+                 if p.info["uids"] is not None and p.info["uids"].real == uid and p.info["status"] != psutil.STATUS_ZOMBIE]  # fmt: skip
         if not found:
             return
         for proc in found:

@@ -19,7 +19,8 @@ from pathlib import Path
 
 KIT_PACKAGES = ("grader",)  # the kit's top-level names (pin/grader_pin.py pins the same)
 STARTUP_HOOKS = ("sitecustomize", "usercustomize")
-KIT_DIR = Path(__file__).resolve().parent.parent  # this kit's grader/: a kit checked as a submission is itself
+KIT_ROOT = Path(__file__).resolve().parent.parent.parent  # this kit's folder: checked as a submission (a clone) ...
+KIT_OWN = ("grader", "tests")  # ... its own packages are the kit, not shadows
 
 
 @functools.lru_cache(maxsize=1)
@@ -60,12 +61,15 @@ def _module_name(entry: Path) -> str | None:
 def find_shadowing(folder: str | os.PathLike[str]) -> list[str]:
     """One line per top-level file of ``folder`` that would shadow something, in name order."""
     found = []
+    the_kit = Path(folder).resolve() == KIT_ROOT
     for entry in sorted(Path(folder).iterdir(), key=lambda p: p.name):
         shown = entry.name + ("/" if entry.is_dir() else "")
         if entry.name.endswith(".pth") and not entry.is_dir():
             why: str | None = "a path configuration file: Python runs its import lines at start-up from a site folder"
+        elif the_kit and entry.name in KIT_OWN:
+            why = None
         elif entry.name in KIT_PACKAGES:  # any entry at all, package or not
-            why = None if entry.is_dir() and entry.resolve() == KIT_DIR else shadowed(entry.name)  # the kit itself: a clone
+            why = shadowed(entry.name)
         else:
             name = _module_name(entry)
             why = shadowed(name) if name else None
