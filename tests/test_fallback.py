@@ -23,6 +23,7 @@ import pytest
 from grader import integrity
 from grader.tiny import llama_tokenizer_dir
 from tests.conftest import ROOT, make_submission
+from tests.test_sandbox import ATTEMPT
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"), reason="needs root and setpriv")
 
@@ -39,38 +40,31 @@ def run(command: list, cwd: Path, timeout: int = 300, **env: str) -> subprocess.
                           text=True, timeout=timeout)  # fmt: skip
 
 
-@pytest.fixture
-def kit(tmp_path) -> Path:
-    """A copy of the kit's code where every user can reach it (the sandbox's uid imports the worker from it)."""
-    top = Path(tempfile.mkdtemp(prefix="grader-kit-copy-"))
-    top.chmod(0o755)
-    kit = top / "kit"
-    kit.mkdir()
-    for name in integrity.CODE + ("sft_utils.py", "sft_config.yaml"):
-        if (ROOT / name).is_dir():
-            shutil.copytree(ROOT / name, kit / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy(ROOT / name, kit / name)
-    yield kit
-    shutil.rmtree(top)
-
-
 def public_folder(prefix: str, mode: int = 0o755) -> Path:
     folder = Path(tempfile.mkdtemp(prefix=prefix))
     folder.chmod(mode)
     return folder
 
 
-PROBE = r"""
-import json, os, socket, sys, time
-out = os.environ["GRADER_SANDBOX_OUT"]
-targets = json.load(open("targets.json"))
-report = {}
-def attempt(name, fn):
+@pytest.fixture
+def kit() -> Path:
+    """A copy of the kit's code where every user can reach it (the sandbox's uid imports the worker from it)."""
+    top = public_folder("grader-kit-copy-")
+    kit = top / "kit"
+    kit.mkdir()
     try:
-        fn(); report[name] = "allowed"
-    except Exception as exc:
-        report[name] = type(exc).__name__
+        for name in integrity.CODE + ("sft_utils.py", "sft_config.yaml"):
+            if (ROOT / name).is_dir():
+                shutil.copytree(ROOT / name, kit / name, ignore=shutil.ignore_patterns("__pycache__"))
+            elif (ROOT / name).exists():
+                shutil.copy(ROOT / name, kit / name)
+        yield kit
+    finally:
+        shutil.rmtree(top)
+
+
+PROBE = ATTEMPT + r"""
+targets = json.load(open("targets.json"))
 attempt("loopback", lambda: socket.create_connection(("127.0.0.1", int(targets["port"])), timeout=3))
 attempt("write_submission", lambda: open("written.txt", "w").write("x"))
 attempt("write_kit", lambda: open(targets["kit"], "a").write("x"))
