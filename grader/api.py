@@ -23,18 +23,18 @@ from typing import Any
 
 from grader.batch.grade import GradeResult, SlurmOptions, Status  # plain data, no heavy imports
 from grader.evaluation.evaluate import DEFAULT_MAX_NEW_TOKENS, Summary, default_out_dir
+from grader.submission.check import DEFAULT_TIMEOUT, CheckReport
 
 # One layer's work, re-exported as it is: name -> (module, function).
 _OWN = {
     "prepare_numina": ("grader.submission.numina", "prepare"),
-    "check": ("grader.submission.check", "check"),
     "score": ("grader.evaluation.score", "score"),
     "status": ("grader.batch.grade", "status"),
     "grade_one": ("grader.batch.grade", "grade_one"),
     "report": ("grader.report.write", "write_report"),
     "demo": ("grader.demo", "demo"),
 }
-__all__ = [*_OWN, "evaluate", "grade", "GradeResult", "SlurmOptions", "Status", "Summary"]
+__all__ = [*_OWN, "check", "evaluate", "grade", "GradeResult", "SlurmOptions", "Status", "Summary"]
 
 
 def __getattr__(name: str) -> Any:
@@ -42,6 +42,34 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module 'grader.api' has no attribute {name!r}")
     module, function = _OWN[name]
     return getattr(importlib.import_module(module), function)
+
+
+def check(
+    submission: str | Path = ".",
+    *,
+    base_model: str | None = None,
+    test: str | Path | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    save: str | Path | None = None,
+    world_size: int = 1,
+    confined: bool = False,
+    unconfined_student_code: bool = False,
+) -> CheckReport:
+    """Validate a submission (config, sandboxed data, exact-token limits; decontamination with ``test``).
+
+    Returns check's report (the ``--json`` object: ``ok``, per-split stats, ``violations``, ...);
+    ``save``: write the validated token ids there when valid (``sft.py --validated`` trains on them).
+    ``confined`` (implied by ``save``: grading): sft_utils.py runs under bubblewrap or as a separate
+    uid, or a UserError says why it cannot; ``unconfined_student_code``: the instructor's explicit
+    leave to run it as a plain subprocess there anyway (for this process and what it starts).
+    """
+    from grader.submission.check import check as run_check
+    from grader.submission.sandbox import allow_unconfined_student_code
+
+    if unconfined_student_code:
+        allow_unconfined_student_code()
+    return run_check(submission, base_model=base_model, test=test, timeout=timeout, save=save, world_size=world_size,
+                     confined=confined)  # fmt: skip
 
 
 def evaluate(
@@ -74,13 +102,19 @@ def evaluate(
     return summary
 
 
-def grade(submissions: str | Path, *, class_report: bool = True, title: str | None = None, **options: Any) -> GradeResult:
+def grade(submissions: str | Path, *, class_report: bool = True, title: str | None = None,
+          unconfined_student_code: bool = False, **options: Any) -> GradeResult:
     """Grade a class (``grader.batch.grade.grade``: test=, base_model=, out=, policy=, gpus=, slurm=, retake=, ...),
     then write ``out/report.html`` titled ``title`` (default: the batch folder's name). A class report that cannot
-    be written is a warning: the gradebook counts."""
+    be written is a warning: the gradebook counts. ``unconfined_student_code``: where sft_utils.py cannot be
+    confined, run it as a plain subprocess anyway (else grading refuses with one line)."""
     from grader.batch.grade import grade as run_grade
     from grader.report.write import write_report
 
+    if unconfined_student_code:
+        from grader.submission.sandbox import allow_unconfined_student_code
+
+        allow_unconfined_student_code()
     result = run_grade(submissions, **options)
     if class_report and not result.submitted_only:
         root = result.batch.paths.root

@@ -1,4 +1,4 @@
-"""`python -m grader COMMAND`: one entry point, one module per command.
+"""`grader COMMAND` (or `python -m grader COMMAND`): one entry point, one module per command.
 
 Each command module exposes ``add_arguments(parser)`` and ``run(args) -> int`` (or, for a module
 serving several commands, ``add_<name>_arguments`` and ``run_<name>``); modules are imported
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from grader.commands.exits import one_line_errors
@@ -36,7 +37,8 @@ def _entry(name: str, kind: str):
 
 
 def build_parser(argv: list[str]) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m grader", description=__doc__.splitlines()[0])
+    prog = "grader" if os.path.basename(sys.argv[0]) == "grader" else "python -m grader"  # the console script, or -m
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     wanted = argv[0] if argv else None

@@ -74,6 +74,36 @@ def submission_factory(tmp_path):
 
 
 @pytest.fixture(scope="session")
+def shared_python():
+    """An interpreter every user may start, with this environment's packages and no kit of its own.
+
+    The separate-uid sandbox runs student code as a fresh uid with the grader's own interpreter,
+    which must then be reachable by every user; this one may not be (pyenv's lives under a private
+    /root). So: a virtualenv, in a folder every user can reach, of a system Python of the same
+    version, seeing this environment's site-packages as a plain path (no .pth of it runs: the kit
+    is the one in the current folder or on PYTHONPATH). Skips where there is none.
+    """
+    import subprocess
+    import sys
+    import sysconfig
+    import tempfile
+
+    from grader.submission.sandbox_uid import readable_by_others
+
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    bases = [p for p in (f"/usr/bin/{version}", f"/usr/local/bin/{version}") if readable_by_others(Path(p))]
+    packages = sysconfig.get_paths()["purelib"]
+    if not bases or not readable_by_others(Path(packages)):
+        pytest.skip(f"no {version} that every user may run, or this environment's packages are private")
+    top = Path(tempfile.mkdtemp(prefix="grader-shared-python-"))
+    top.chmod(0o755)
+    subprocess.run([bases[0], "-m", "venv", "--without-pip", str(top / "venv")], check=True)
+    (next((top / "venv").glob("lib/python*/site-packages")) / "kit-environment.pth").write_text(packages + "\n")
+    yield top / "venv" / "bin" / "python"
+    shutil.rmtree(top, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
 def deepspeed_cpu_ops() -> None:
     """Build DeepSpeed's CPU shared-memory op once, in one process, before ranks start.
 

@@ -134,3 +134,18 @@ def test_a_batch_folder_keeps_its_inputs(capsys, tmp_path, tiny_default):
     other.write_text(test.read_text().splitlines()[0] + "\n")
     code, _, err = run_cli(capsys, "grade", subs, "--test", other, "--base-model", base, "--out", out)
     assert code == 2 and "was started with another test sha256" in err
+
+
+@pytest.mark.parametrize("packed", [False, True])
+def test_a_submission_that_would_shadow_the_kit_is_refused_at_intake(tmp_path, packed):
+    """tests/hostile/shadow_kit (its own grader/, start-up hooks, a .pth): refused before any of its code runs."""
+    hostile = Path(__file__).resolve().parent / "hostile" / "shadow_kit"
+    members = {p.relative_to(hostile).as_posix(): p.read_text() for p in hostile.rglob("*") if p.is_file()}
+    source = zipped(tmp_path / "shadow.zip", members) if packed else hostile
+    with pytest.raises(IntakeError) as caught:
+        take(source, tmp_path)
+    assert str(caught.value) == (
+        "shadowing: grader/: Python started in the submission folder would import it in place of the kit's own "
+        "package 'grader'; rename or remove it (+3 more)"
+    )
+    assert list((tmp_path / "snap").iterdir()) == []  # no snapshot, nothing for a later stage to run

@@ -453,3 +453,31 @@ def test_hidden_test_problems_in_disguise_are_found_and_not_quoted(capsys, tmp_p
         assert violation["message"].startswith(f"train data (data/train.jsonl via sft_utils.load_split) example {index}, {field}: ")
         assert "a hidden test problem" in violation["message"]
     _says_nothing_of("\n".join(v["message"] for v in result.violations) + result.err, rows)
+
+
+def test_a_submissions_grader_package_never_stands_in_for_the_kit(tmp_path, tiny):
+    """`cd SUBMISSION && python -m grader check .`, and the console command `grader check .`: the
+    kit's own check runs (the folder's grader/ never does: no marker, no fake verdict) and reports
+    every file that would shadow the kit or run at Python's start-up."""
+    folder = submission("shadow_kit", tmp_path)
+    marker = tmp_path / "shadow-ran"
+    env = {**os.environ, "HOSTILE_MARKER": str(marker)}
+    for command in ([sys.executable, "-m", "grader"], [str(Path(sys.executable).parent / "grader")]):
+        proc = subprocess.run([*command, "check", ".", "--json", "--timeout", str(TIMEOUT), "--base-model", tiny],
+                              cwd=folder, env=env, capture_output=True, text=True, timeout=TIMEOUT + 60)  # fmt: skip
+        assert not marker.exists(), command
+        assert proc.returncode == 1, proc.stderr[-2000:]
+        report = json.loads(proc.stdout)
+        shadowing = [v["message"].split(":")[0] for v in report["violations"] if v["code"] == "shadowing"]
+        assert shadowing == ["grader/", "sitecustomize.py", "usercustomize.py", "zz_hook.pth"], report["violations"]
+        assert "in place of the kit's own package 'grader'" in report["violations"][0]["message"]
+        assert report["train"]["examples"] == len(ROWS) and report["sandbox"] == "bubblewrap"  # the real check ran
+
+
+def test_a_submissions_worker_and_jsonl_never_replace_the_kits_in_the_sandbox(capsys, tmp_path, tiny):
+    """The sandbox starts in the submission folder: the worker and grader.jsonl still come from the kit."""
+    result = check(capsys, submission("shadow_worker", tmp_path), base_model=tiny)
+    assert result.code == 1
+    assert result.only()["code"] == "shadowing"
+    assert result.report["train"]["examples"] == result.report["val"]["examples"] == len(ROWS)
+    assert "FORGED" not in result.out + result.err

@@ -16,7 +16,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # Bottom first. A module may import modules of its own rung or of the rungs below; never above.
 LADDER: list[tuple[str, ...]] = [
     ("grader",),  # the package's own __init__ (empty; matches itself only, not its modules)
-    ("grader.errors", "grader.jsonl", "grader.atomic", "grader.records", "grader.settings", "grader.hub"),  # shared leaves
+    ("grader.errors", "grader.jsonl", "grader.atomic", "grader.records", "grader.settings", "grader.hub",
+     "grader.integrity"),  # shared leaves
     ("grader.answers",),  # last \boxed{} vs reference
     ("grader.submission",),  # student files -> validated token ids
     ("grader.training",),  # validated ids -> checkpoint

@@ -362,7 +362,8 @@ def test_templates_ship_in_the_wheel(tmp_path):
     """A non-editable install finds its templates: built as a wheel, unpacked, and a page rendered from there."""
     pytest.importorskip("setuptools")
     source = tmp_path / "source"
-    shutil.copytree(ROOT / "grader", source / "grader", ignore=shutil.ignore_patterns("__pycache__"))
+    for folder in ("grader", "tools/pin"):  # tools/pin/: the build backend
+        shutil.copytree(ROOT / folder, source / folder, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "pyproject.toml", source)
     subprocess.run([sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "--no-build-isolation", "--no-index",
                     "--disable-pip-version-check", "-q", "-w", str(tmp_path / "dist")], check=True, timeout=300)  # fmt: skip

@@ -31,6 +31,7 @@ from grader.batch.policy import Policy, read_policy
 from grader.batch.procs import processes_in_group, try_lock
 from grader.batch.stages import BASELINE, Batch, BatchRecord, clear_outputs, hold_lock, one_line
 from grader.errors import UserError
+from grader.submission.sandbox import grading_confinement
 
 RETRYABLE = {"intake_failed", "check_failed", "train_failed", "eval_failed", "timeout"}
 PROGRESS = ("auto", "lines", "none")  # a live view on a terminal (else lines), event lines, nothing
@@ -98,10 +99,12 @@ def init_batch(paths: BatchPaths, test: Path, base_model: str, policy, gpus_per_
         test_file=str(test.resolve()),
         created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     )
+    paths.root.mkdir(parents=True, exist_ok=True)
+    paths.root.chmod(0o700)  # the hidden set, every submission and its outputs: the grader's alone
     if not paths.batch.exists():
-        paths.root.mkdir(parents=True, exist_ok=True)
         tmp = paths.test.with_name(".test.jsonl.tmp")
         shutil.copyfile(test, tmp)
+        tmp.chmod(0o600)
         os.replace(tmp, paths.test)
         records.save(paths.batch, wanted)
     else:
@@ -268,7 +271,7 @@ def grade(
     the untrained model. ``eval_python``: the interpreter of the evaluate stage (the vLLM
     virtualenv's), over the policy's.
     """
-    from grader.batch.runner import reap_orphans
+    from grader.batch.runner import reap_orphans, record_kit
 
     if progress not in PROGRESS:
         raise ValueError(f"progress must be one of {PROGRESS}, got {progress!r}")
@@ -281,11 +284,14 @@ def grade(
     rules = settle_eval_python(rules, source, show=progress != "none")
     folder = Path(submissions)
     entries = intake.find_sources(folder)
+    if slurm is None:  # here, before anything is taken in: student code runs confined, or grading refuses
+        grading_confinement(secrets=(Path(test),))
     if slurm is not None:  # before anything is written: a request Slurm refuses is one line, and nothing to undo
         from grader.batch.slurm import preflight
 
         preflight(rules, gpus_per_job, slurm.partition, slurm.account, slurm.cpus_per_task)
     with batch_lock(paths):
+        record_kit()  # before any student code runs
         batch = init_batch(paths, Path(test), str(base_model), rules, gpus_per_job)
         ids = intake.read_ids(paths, folder)
         sources = intake.assign_ids(entries, ids, set(paths.submission_ids()))  # known: their ids; new: new ones
@@ -467,8 +473,9 @@ def status(batch_dir: str | Path) -> Status:
 
 def grade_one(batch_dir: str | Path, submission_id: str) -> tuple[str, SubmissionState]:
     """Every remaining stage of one submission here, one after another (what a Slurm task runs)."""
-    from grader.batch.runner import Slot, run_sequentially
+    from grader.batch.runner import Slot, record_kit, run_sequentially
 
+    record_kit()
     batch = Batch.load(batch_dir)
     outcome = run_sequentially(batch, submission_id, Slot("here", os.environ.get("CUDA_VISIBLE_DEVICES")))
     write_grades(batch.paths)

@@ -13,7 +13,10 @@ taken in is reported, and taken in again only on ``grade --retake ID``.
 Zips are student data: members are extracted one by one with the total size and file count
 capped while writing (not trusted from the header), and a member that is absolute, climbs out
 with ``..``, or is a symbolic link is refused with one line. Folders are copied without
-following links (a link stays a link, as ``check`` sees it).
+following links (a link stays a link, as ``check`` sees it). A submission holding a file that
+would stand in for the kit, the standard library or an installed package (``grader/``,
+``json.py``, ``sitecustomize.py``, ``*.pth``: grader.submission.shadowing) is refused before any
+of its code runs.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from grader.atomic import file_sha256
 from grader.batch.layout import ID_PATTERN, BatchPaths
 from grader.errors import UserError
 from grader.submission.check import printable
+from grader.submission.shadowing import find_shadowing
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._@+-]")
 # Operating-system litter that is never part of a submission.
@@ -328,6 +332,10 @@ def snapshot(source: Source, snapshot_dir: Path, manifest_path: Path, max_bytes:
             _extract_zip(source.path, tmp, max_bytes, max_files, source.id)
         else:
             _copy_folder(source.path, tmp, max_bytes, max_files, source.id)
+        shadowing = find_shadowing(tmp)
+        if shadowing:
+            more = f" (+{len(shadowing) - 1} more)" if len(shadowing) > 1 else ""
+            raise IntakeError(f"{source.id}: shadowing: {shadowing[0]}{more}")
     except IntakeError:
         make_writable(tmp)
         shutil.rmtree(tmp, ignore_errors=True)

@@ -4,7 +4,8 @@ Every stage runs as ``python -m grader stage DIR ID STAGE`` in a session (proces
 own, so a timeout kills everything the stage started, and with a parent-death signal, so killing
 the grader kills its stages too. The stage process writes its own outcome into state.json; the
 runner writes an outcome only when the process could not: a timeout, or a death by signal
-(retried up to the policy's ``retries``, as an infrastructure failure).
+(retried up to the policy's ``retries``, as an infrastructure failure). No stage starts on a kit
+whose code changed since this process began grading (``record_kit``; grader/integrity.py).
 """
 
 from __future__ import annotations
@@ -20,11 +21,31 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+
+from grader import integrity
 from grader.batch.gradebook import write_final
 from grader.batch.layout import RUNNING, STAGE, SubmissionPaths
 from grader.batch.procs import die_with_parent, free_port, kill_group, processes_in_group
 from grader.batch.stages import EXIT_BUSY, KIT, Batch, hold_lock, kit_env, next_stage
 from grader.errors import UserError
+
+_kit_at_start: dict[str, str] | None = None  # the kit's code when this process began grading
+
+
+def record_kit() -> None:
+    """Before any stage runs: every stage this process starts must find the kit's code as it is now."""
+    global _kit_at_start
+    _kit_at_start = integrity.manifest(KIT)
+
+
+def _refuse_changed_kit() -> None:
+    if _kit_at_start is None:
+        return
+    changed = integrity.changed(_kit_at_start, integrity.manifest(KIT))
+    if changed:
+        shown = ", ".join(changed[:3]) + (f" (+{len(changed) - 3} more)" if len(changed) > 3 else "")
+        raise UserError(f"the kit's code changed since grading began ({shown}): no stage runs on it; "
+                        "restore the kit, find what wrote there, and run the same command again", exit_code=2)  # fmt: skip
 
 
 @dataclass
@@ -55,6 +76,7 @@ class Job:
 
 def start_stage(batch: Batch, submission_id: str, stage: str, slot: Slot | None = None, threads: int | None = None) -> Job:
     """``threads``: OMP_NUM_THREADS for a stage that computes on CPU next to others (unless already set)."""
+    _refuse_changed_kit()
     paths = batch.submission(submission_id)
     paths.logs.mkdir(parents=True, exist_ok=True)
     log = open(paths.log(stage), "ab")

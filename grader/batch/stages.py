@@ -150,6 +150,7 @@ def _check(run: StageRun) -> None:
         test_file=batch.paths.test,
         deadline=Deadline.after(max(1.0, batch.policy.check_seconds - 30)),
         data_dir=paths.dataset,
+        confined=True,  # grading: bubblewrap or a separate uid, never a plain subprocess unless allowed
     )
     result = report(validation, paths.snapshot, time.monotonic() - start, [], batch.gpus_per_job)
     compute, limit = result.compute_tokens, batch.policy.max_trained_tokens

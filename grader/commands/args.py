@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from grader.submission.sandbox import ALLOW_UNCONFINED_ENV, UNCONFINED_FLAG
+
 
 def _number(text: str, kind: type, low: float, what: str):
     try:
@@ -23,6 +25,15 @@ def positive_int(text: str) -> int:
 def nonnegative_int(text: str) -> int:
     """An argparse type: 0, 1, 2, ..."""
     return _number(text, int, 0, "a whole number (0 or more)")
+
+
+def add_unconfined_argument(parser: argparse.ArgumentParser) -> None:
+    """The loud opt-out for grading where sft_utils.py cannot be confined (no bubblewrap, not root)."""
+    parser.add_argument(
+        UNCONFINED_FLAG, action="store_true",
+        help=f"grading where sft_utils.py cannot be confined (no bubblewrap, not root): run it anyway as a plain "
+        f"subprocess, which can read and change everything this user can (the same as {ALLOW_UNCONFINED_ENV}=1)",
+    )  # fmt: skip
 
 
 def positive_float(text: str) -> float:

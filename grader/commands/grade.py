@@ -21,7 +21,7 @@ from grader import api
 from grader.batch.gradebook import counts, duration, grade_row, status_table
 from grader.batch.layout import PROCESS_STAGES
 from grader.batch.stages import BASELINE, EXIT_BUSY, Batch
-from grader.commands.args import nonnegative_int, positive_int
+from grader.commands.args import add_unconfined_argument, nonnegative_int, positive_int
 from grader.commands.output import emit
 
 
@@ -53,6 +53,7 @@ def add_grade_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--eval-python", metavar="PATH", help="the Python the evaluate stage runs with: the vLLM virtualenv's "
                    "(`make vllm-env`: .venv-vllm/bin/python); overrides grading.yaml's eval_python")  # fmt: skip
     p.add_argument("--json", action="store_true", help="end with one JSON object on stdout")
+    add_unconfined_argument(p)
 
 
 def _states_text(batch: Batch, states, as_json: bool, rows: list[dict] | None = None, extra: dict | None = None,
@@ -81,7 +82,7 @@ def run_grade(args: argparse.Namespace) -> int:
             gpus=args.gpus, gpus_per_job=args.gpus_per_job, cpu_workers=args.cpu_workers, slurm=slurm, only=args.only,
             retry_failed=args.retry_failed, retake=args.retake, baseline=not args.no_baseline,
             progress="lines" if args.json else "auto", title=args.title,
-            eval_python=args.eval_python,
+            eval_python=args.eval_python, unconfined_student_code=args.unconfined_student_code,
         )  # fmt: skip
     except KeyboardInterrupt:  # Ctrl-C: what finished is kept; running stages were stopped (Slurm's go on)
         what = "the Slurm tasks go on; " if args.slurm else ""

@@ -157,11 +157,13 @@ def check(
     timeout: float = DEFAULT_TIMEOUT,
     save: str | Path | None = None,
     world_size: int = 1,
+    confined: bool = False,
 ) -> CheckReport:
     """Validate one submission folder; the report (``--json``'s schema: ``ok``, splits, violations, ...).
 
     A mistake of the caller (no such folder, a base model that does not load) raises UserError;
-    the submission's own problems are violations in the report.
+    the submission's own problems are violations in the report. ``confined``, and always with
+    ``save`` (grading): sft_utils.py runs under bubblewrap or as a separate uid, else UserError.
     """
     start = time.monotonic()
     deadline = Deadline.after(timeout)
@@ -170,7 +172,8 @@ def check(
         raise UserError(f"{submission}: not a folder (DIR is the submission folder)", exit_code=2)
     with warnings.catch_warnings(record=True) as caught:  # e.g. "bubblewrap is not available"
         warnings.simplefilter("always")
-        validation = validate_submission(folder, base_model=base_model, test_file=test, deadline=deadline, data_dir=save)
+        validation = validate_submission(folder, base_model=base_model, test_file=test, deadline=deadline, data_dir=save,
+                                         confined=confined or save is not None)  # fmt: skip
     if base_model:  # a tokenizer that does not load from --base-model is the caller's mistake
         for v in validation.violations:
             if v.code == "base_model":

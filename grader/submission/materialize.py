@@ -31,6 +31,11 @@ COUNT_CAP = 10 * MAX_TRAIN_EXAMPLES + 1  # the worker stops counting here, so an
 MAX_LINE_BYTES = 8 << 20
 MAX_SPLIT_BYTES = 2 << 30  # 100,000 examples of 2048 tokens stay well under 1 GiB
 MAX_REPORT_BYTES = 16 << 20
+# The worker, loaded from the kit only: `python -m` would put the current folder (the submission)
+# first on sys.path, where a folder named grader/ would stand in for the kit. `-c` puts '' there
+# instead, which goes before anything is imported; PYTHONPATH (the sandbox's) names the kit.
+WORKER = "grader.submission.sandbox_worker"
+BOOTSTRAP = f"import sys; sys.path[:] = filter(None, sys.path); import runpy; runpy.run_module({WORKER!r}, run_name='__main__', alter_sys=True)"
 _CHECK_EVERY = 4096  # rows between deadline checks
 
 
@@ -202,13 +207,14 @@ class PendingMaterialization:
     A context manager: leaving the block kills the sandbox and removes its output folder.
     """
 
-    def __init__(self, submission: Path, config: TrainConfig, limits: SandboxLimits, wall_seconds: float | None = None):
+    def __init__(self, submission: Path, config: TrainConfig, limits: SandboxLimits, wall_seconds: float | None = None,
+                 confined: bool = False, secrets: tuple[Path, ...] = ()):  # fmt: skip
         self.config, self.limits = config, limits
         self._tmp = tempfile.TemporaryDirectory(prefix="grader-materialize-", ignore_cleanup_errors=True)
         self.out = Path(self._tmp.name)
         self.out.chmod(0o777)  # the sandbox runs as another uid
         argv = [
-            sys.executable, "-m", "grader.submission.sandbox_worker",
+            sys.executable, "-c", BOOTSTRAP,
             "--train-file", config.train_file,
             "--val-file", config.val_file,
             "--max-train", str(SPLIT_LIMITS["train"]),
@@ -217,7 +223,8 @@ class PendingMaterialization:
             "--seed", str(config.seed),
         ]  # fmt: skip
         try:
-            self.process: ConfinedProcess = start_confined(argv, submission, self.out, limits, wall_seconds=wall_seconds)
+            self.process: ConfinedProcess = start_confined(argv, submission, self.out, limits, wall_seconds=wall_seconds,
+                                                           confined=confined, secrets=secrets)  # fmt: skip
         except BaseException:
             self._tmp.cleanup()
             raise
@@ -259,15 +266,17 @@ class PendingMaterialization:
 
 
 def start_materialize(
-    submission: str | Path, config: TrainConfig, limits: SandboxLimits = SandboxLimits(), wall_seconds: float | None = None
+    submission: str | Path, config: TrainConfig, limits: SandboxLimits = SandboxLimits(), wall_seconds: float | None = None,
+    confined: bool = False, secrets: tuple[Path, ...] = (),
 ) -> PendingMaterialization:
     """Start sft_utils.py in the sandbox and return at once; raise UserError if it cannot start.
 
     ``limits`` is what the student's code can observe, the same in every mode (check, sft.py,
     batch); ``wall_seconds`` only brings the kill forward (``check --timeout``), unobservably.
+    ``confined`` (grading) and ``secrets``: see ``grader.submission.sandbox.start_confined``.
     """
     submission = Path(submission).resolve()
     module = submission / "sft_utils.py"
     if not module.is_file():
         raise MaterializeError(f"{module}: file not found (the submission must contain sft_utils.py)")
-    return PendingMaterialization(submission, config, limits, wall_seconds)
+    return PendingMaterialization(submission, config, limits, wall_seconds, confined, secrets)

@@ -13,8 +13,13 @@ Confinement, strongest available first:
   non-root callers; the kernel never applies it to uid 0, hence the cgroup.
 - a wall-time limit: the whole process group (and cgroup) is killed when it runs past it.
 - its stdout and stderr go through a pipe of which only the tail is kept: a flood fills no disk.
-Without bubblewrap the code runs as a plain subprocess with the same limits, and a loud
-warning says that it can read the file system and reach the network.
+Without bubblewrap:
+- grading (``confined=True``: ``grade``, ``check --save``, ``check --confined``, the Gradescope
+  autograder) runs it as a separate unprivileged uid (grader/submission/sandbox_uid.py: root only),
+  or refuses with one line unless the instructor allowed unconfined student code
+  (``--unconfined-student-code``, ``GRADER_ALLOW_UNCONFINED=1``);
+- anything else (a student's own ``check``, ``sft.py``) runs it as a plain subprocess with the
+  same limits, and a loud warning says that it can read the file system and reach the network.
 
 ``call_forked`` is the small sibling for untrusted *data* that must be processed with this
 process's state (Jinja rendering a student's chat template with the loaded tokenizer): a forked
@@ -43,12 +48,20 @@ from pathlib import Path
 
 import psutil
 
+from grader.errors import UserError
+from grader.submission import sandbox_uid
+
 GRADER_DIR = Path(__file__).resolve().parent.parent  # the grader package (mounted whole: sft_utils.py may use grader.jsonl)
 SANDBOX_KIT = "/kit"  # PYTHONPATH inside the sandbox: /kit/grader is the fixed code
 SANDBOX_SUBMISSION = "/submission"
 SANDBOX_OUT = "/out"
 OUT_ENV = "GRADER_SANDBOX_OUT"  # tells the command where its output folder is
 NOBODY = "65534"  # the uid/gid the sandboxed process runs as, inside its user namespace
+# What may confine student code here, for tests and diagnosis: unset, everything available;
+# "subprocess", no bubblewrap (as in a container that denies namespaces); "none", no separate uid either.
+MODE_ENV = "GRADER_SANDBOX"
+ALLOW_UNCONFINED_ENV = "GRADER_ALLOW_UNCONFINED"  # "1": grading may run student code unconfined where it must
+UNCONFINED_FLAG = "--unconfined-student-code"  # the commands' flag that sets it
 _STDERR_TAIL = 4000
 
 
@@ -66,7 +79,7 @@ class SandboxResult:
     returncode: int
     timed_out: bool
     stderr_tail: str
-    confinement: str  # "bubblewrap" or "subprocess"
+    confinement: str  # "bubblewrap", "uid" (a separate unprivileged uid) or "subprocess"
     seconds: float
     memory_killed: bool = False  # the cgroup's memory cap killed a process (OOM)
     processes_refused: bool = False  # the cgroup's process cap refused a fork
@@ -82,8 +95,11 @@ class SandboxResult:
         return None
 
 
-class SandboxUnavailable(RuntimeError):
-    pass
+class SandboxUnavailable(UserError):
+    """Student code must run confined (grading) and cannot be here; one line says why and what to do."""
+
+    def __init__(self, message: str):
+        super().__init__(message, exit_code=2)
 
 
 class DeadlineExceeded(Exception):
@@ -143,7 +159,7 @@ def _probe_bwrap(exe: str) -> _Bwrap | None:
 
 
 def _bwrap() -> _Bwrap | None:
-    if os.environ.get("GRADER_SANDBOX") == "subprocess":
+    if os.environ.get(MODE_ENV) in ("subprocess", "none"):
         return None
     exe = shutil.which("bwrap")
     return _probe_bwrap(exe) if exe else None
@@ -153,6 +169,72 @@ def bubblewrap_path() -> str | None:
     """The bwrap binary if it can actually create namespaces here (it cannot in some containers)."""
     found = _bwrap()
     return found.exe if found else None
+
+
+def _why_no_bwrap() -> str:
+    if os.environ.get(MODE_ENV) in ("subprocess", "none"):
+        return f"bubblewrap is turned off ({MODE_ENV}={os.environ[MODE_ENV]})"
+    return "bubblewrap cannot create its namespaces here" if shutil.which("bwrap") else "bubblewrap is not installed"
+
+
+def allow_unconfined() -> bool:
+    """The instructor's explicit, loud choice: grading may run student code as a plain subprocess."""
+    return os.environ.get(ALLOW_UNCONFINED_ENV) == "1"
+
+
+def allow_unconfined_student_code() -> None:
+    """``--unconfined-student-code``: for this process and every process it starts (a batch's stages)."""
+    os.environ[ALLOW_UNCONFINED_ENV] = "1"
+
+
+@dataclass(frozen=True)
+class _Plan:
+    confinement: str  # bubblewrap, uid or subprocess
+    bwrap: _Bwrap | None = None
+    network_cut: bool = False  # uid: in an empty network namespace
+
+
+def _plan(confined: bool) -> _Plan:
+    """The strongest confinement here; ``confined`` (grading): never a plain subprocess unless allowed."""
+    bwrap = _bwrap()
+    if bwrap is not None:
+        return _Plan("bubblewrap", bwrap)
+    if not confined:
+        return _Plan("subprocess")
+    if os.environ.get(MODE_ENV) == "none":
+        why, network_cut = f"so is the separate-uid sandbox ({MODE_ENV}=none)", False
+    else:
+        why, network_cut = sandbox_uid.probe(str(GRADER_DIR.parent))
+    if why is None:
+        open_to_all = sandbox_uid.writable_by_others(GRADER_DIR)
+        if open_to_all is None:
+            return _Plan("uid", network_cut=network_cut)
+        why = f"{open_to_all} can be changed by every user (chmod -R o-w the kit)"
+    if allow_unconfined():
+        return _Plan("subprocess")
+    raise SandboxUnavailable(
+        f"student code must run confined when grading, and cannot here: {_why_no_bwrap()}, and {why}; "
+        f"pass {UNCONFINED_FLAG} (or set {ALLOW_UNCONFINED_ENV}=1) to run it unconfined anyway, "
+        "able to read and change everything this user can"
+    )
+
+
+def _refuse_readable(secrets: tuple[Path, ...]) -> None:
+    for secret in secrets:
+        if sandbox_uid.readable_by_others(secret):
+            raise SandboxUnavailable(
+                f"{secret}: readable by every user on this machine, and without bubblewrap student code runs "
+                "as one: make it private (chmod o-r, or a folder above it o-x), or install bubblewrap"
+            )
+
+
+def grading_confinement(secrets: tuple[Path, ...] = ()) -> str:
+    """How grading would confine student code here ('bubblewrap', 'uid', or 'subprocess' when the
+    instructor allowed it); SandboxUnavailable when it cannot, or when a secret would be readable."""
+    plan = _plan(confined=True)
+    if plan.confinement == "uid":
+        _refuse_readable(secrets)
+    return plan.confinement
 
 
 def _python_roots() -> list[str]:
@@ -341,10 +423,12 @@ class ConfinedProcess:
     manager it guarantees that nothing outlives the block, whatever the caller does."""
 
     def __init__(
-        self, proc: subprocess.Popen, cgroups: _Cgroups, tail: _Tail, wall_seconds: float, confinement: str, start: float
-    ):
+        self, proc: subprocess.Popen, cgroups: _Cgroups, tail: _Tail, wall_seconds: float, confinement: str, start: float,
+        uid: int | None = None, cleanup: Callable[[], None] | None = None,
+    ):  # fmt: skip
         self.proc, self.cgroups, self.tail, self.wall_seconds = proc, cgroups, tail, wall_seconds
         self.confinement, self.start = confinement, start
+        self.uid, self.cleanup = uid, cleanup  # uid: the separate uid it runs as (every process of it dies with it)
         self.result: SandboxResult | None = None
         self.timed_out = False
         self._watchdog = threading.Timer(max(0.0, start + wall_seconds - time.monotonic()), self._expire)
@@ -361,6 +445,8 @@ class ConfinedProcess:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+        if self.uid is not None:  # also what left the process group (setsid)
+            sandbox_uid.kill_uid(self.uid)
 
     def wait(self) -> SandboxResult:
         if self.result is not None:
@@ -382,6 +468,8 @@ class ConfinedProcess:
         events = (self.cgroups.memory_killed(), self.cgroups.processes_refused())
         self.cgroups.close()
         self.tail.join(timeout=2)
+        if self.cleanup is not None:
+            self.cleanup()
         return events
 
     def __enter__(self) -> ConfinedProcess:
@@ -399,13 +487,17 @@ def start_confined(
     limits: SandboxLimits,
     env: dict[str, str] | None = None,
     wall_seconds: float | None = None,
+    confined: bool = False,
+    secrets: tuple[Path, ...] = (),
 ) -> ConfinedProcess:
     """Start ``argv`` with ``submission`` read-only and ``out`` writable; nothing else writable.
 
     Returns at once, so the caller can do its own work (load a tokenizer) while it runs.
     Everything the confined code can observe (rlimits, cgroup caps, tmpfs size, environment,
     paths) comes from ``limits`` alone, so it is the same whoever starts it; ``wall_seconds``
-    (at most ``limits.wall_seconds``) only makes the watchdog kill it sooner.
+    (at most ``limits.wall_seconds``) only makes the watchdog kill it sooner. ``confined``
+    (grading): bubblewrap or a separate uid, never a plain subprocess unless the instructor
+    allowed it (else SandboxUnavailable); ``secrets``: files it must not be able to read.
     """
     wall = limits.wall_seconds if wall_seconds is None else max(0.1, min(wall_seconds, limits.wall_seconds))
     submission, out = Path(submission).resolve(), Path(out).resolve()
@@ -423,22 +515,40 @@ def start_confined(
         "HF_DATASETS_OFFLINE": "1",
         **(env or {}),
     }
-    bwrap = _bwrap()
-    if bwrap is not None:
-        confinement = "bubblewrap"
+    plan = _plan(confined)
+    confinement, uid, cleanup = plan.confinement, None, None
+    if plan.bwrap is not None:
         base_env["PYTHONPATH"] = SANDBOX_KIT
         base_env[OUT_ENV] = SANDBOX_OUT
-        cmd = _bwrap_argv(bwrap, submission, out, argv, base_env, limits)
+        cmd = _bwrap_argv(plan.bwrap, submission, out, argv, base_env, limits)
         popen_env: dict[str, str] = {}
         cwd = "/"
     else:
-        confinement = "subprocess"
-        warnings.warn(
-            "bubblewrap is not available: sft_utils.py runs as a plain subprocess with resource limits "
-            "only; it can read your files and reach the network. Install bubblewrap (apt-get install "
-            "bubblewrap) for a real sandbox.",
-            stacklevel=2,
-        )
+        if confinement == "uid":
+            _refuse_readable(secrets)
+            warnings.warn(
+                "bubblewrap is not available: sft_utils.py ran as a separate unprivileged uid with resource "
+                "limits: it could read what every user on this machine may read"
+                + (", without network." if plan.network_cut else ", and reach the network."),
+                stacklevel=2,
+            )
+            uid = sandbox_uid.pick_uid()
+            view = sandbox_uid.make_view(submission)
+            cleanup = functools.partial(sandbox_uid.close_view, view, out)
+            submission, out = view / "submission", sandbox_uid.view_output(view, uid)
+        elif confined:
+            warnings.warn(
+                f"{UNCONFINED_FLAG}: sft_utils.py ran UNCONFINED, as a plain subprocess of this user with resource "
+                "limits only: it could read and change everything this user can, the kit and the results included.",
+                stacklevel=2,
+            )
+        else:
+            warnings.warn(
+                "bubblewrap is not available: sft_utils.py runs as a plain subprocess with resource limits "
+                "only; it can read your files and reach the network. Install bubblewrap (apt-get install "
+                "bubblewrap) for a real sandbox.",
+                stacklevel=2,
+            )
         base_env["PYTHONPATH"] = str(GRADER_DIR.parent)
         base_env[OUT_ENV] = str(out)
         cmd = argv
@@ -461,6 +571,8 @@ def start_confined(
         cgroups.join()
         for res, value in rlimits:
             resource.setrlimit(res, (value, value))
+        if uid is not None:
+            sandbox_uid.drop_privileges(uid, plan.network_cut)
 
     read_fd, write_fd = os.pipe()
     start = time.monotonic()
@@ -478,12 +590,14 @@ def start_confined(
     except BaseException:
         os.close(read_fd)
         cgroups.close()
+        if cleanup is not None:
+            cleanup()
         raise
     finally:
         os.close(write_fd)
     tail = _Tail(read_fd)
     tail.start()
-    return ConfinedProcess(proc, cgroups, tail, wall, confinement, start)
+    return ConfinedProcess(proc, cgroups, tail, wall, confinement, start, uid, cleanup)
 
 
 class ForkedCallError(Exception):
@@ -552,7 +666,8 @@ def run_confined(
     out: Path,
     limits: SandboxLimits,
     env: dict[str, str] | None = None,
+    confined: bool = False,
 ) -> SandboxResult:
     """Run ``argv`` with ``submission`` read-only and ``out`` writable; nothing else writable."""
-    with start_confined(argv, submission, out, limits, env) as confined:
-        return confined.wait()
+    with start_confined(argv, submission, out, limits, env, confined=confined) as process:
+        return process.wait()

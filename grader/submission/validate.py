@@ -32,6 +32,7 @@ from grader.submission.limits import COUNT_LIMITS, Violation, count_violation, l
 from grader.submission.materialize import MaterializeError, SplitSource, Unread, start_materialize
 from grader.submission.prompts import FORMAT_NAME, PromptFormat, TemplateError, prompt_format, write_format
 from grader.submission.sandbox import Deadline, DeadlineExceeded, ForkedCallError, SandboxLimits, call_forked
+from grader.submission.shadowing import find_shadowing
 from grader.submission.tokenizer import load_tokenizer
 
 META_NAME = "meta.json"
@@ -328,6 +329,7 @@ def validate_submission(
     test_file: str | Path | None = None,
     deadline: Deadline = Deadline(),
     data_dir: str | Path | None = None,
+    confined: bool = False,
 ) -> Validation:
     """Run every check ``sft.py`` needs before training; never raises for a submission's mistakes.
 
@@ -335,6 +337,8 @@ def validate_submission(
     UserError with exit code 2). ``deadline``: the whole run ends by it, the sandbox included
     (the sandbox's own limits stay the same: only its kill comes sooner). ``data_dir``: write
     the trainer's input there when the submission is valid (and nothing when it is not).
+    ``confined`` (grading): sft_utils.py runs under bubblewrap or as a separate uid, or not at all
+    (SandboxUnavailable, a UserError), and ``test_file`` must then be unreadable to it.
     """
     tests = read_test_set(test_file) if test_file else None
     submission = Path(submission).resolve()
@@ -348,8 +352,10 @@ def validate_submission(
     if not submission.is_dir():
         result.violations.append(Violation("data", f"{submission}: submission folder not found"))
         return result
+    result.violations += [Violation("shadowing", line) for line in find_shadowing(submission)]
+    secrets = (Path(test_file),) if test_file else ()
     try:
-        pending = start_materialize(submission, config, limits, wall_seconds=deadline.remaining())
+        pending = start_materialize(submission, config, limits, wall_seconds=deadline.remaining(), confined=confined, secrets=secrets)
     except MaterializeError as exc:
         result.violations.append(_violation(exc))
         return result
