@@ -17,4 +17,4 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the kit, also
 from grader.commands.prepare_numina import main  # noqa: E402
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(data_dir=Path(__file__).resolve().parent))  # this data/ folder, wherever it is run from

@@ -169,3 +169,32 @@ def other_python(tmp_path_factory) -> OtherPython:
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(items):
     group_slurm_tests(items)
+
+
+def kit_clone(root: Path) -> Path:
+    """``root/kit``: a copy of the kit as a student's clone is after ``make setup``: its own ``.venv`` with the
+    clone installed (editable, as the Makefile does), so ``grader`` there is the clone's own.
+
+    The ``.venv`` is layered on the test run's virtualenv (a .pth adds its site-packages) instead of
+    a second 1.6 GB install; only the kit is installed into it, with the kit's own build backend.
+    """
+    import site
+    import subprocess
+    import sys
+
+    kit = root / "kit"
+    kit.mkdir(parents=True)
+    for name in ("sft.py", "sft_utils.py", "sft_config.yaml", "deepspeed_zero3.yaml", "pyproject.toml"):
+        shutil.copy(ROOT / name, kit / name)
+    for folder in ("data", "grader", "tools"):
+        shutil.copytree(ROOT / folder, kit / folder, ignore=shutil.ignore_patterns("__pycache__", "*.jsonl", "*.egg-info"))
+    base = getattr(sys, "_base_executable", sys.executable)
+    subprocess.run([base, "-m", "venv", "--without-pip", str(kit / ".venv")], check=True, timeout=120)
+    python = kit / ".venv" / "bin" / "python"
+    packages = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                              capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    layered = "\n".join(f"import site; site.addsitedir({p!r})" for p in site.getsitepackages())
+    Path(packages, "zz_test_run_venv.pth").write_text(layered + "\n")  # after the clone's own .pth files
+    subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "--no-index", "-e", str(kit)],
+                   check=True, timeout=300, capture_output=True)  # fmt: skip
+    return kit

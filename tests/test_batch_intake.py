@@ -144,8 +144,8 @@ def test_a_submission_that_would_shadow_the_kit_is_refused_at_intake(tmp_path, p
     source = zipped(tmp_path / "shadow.zip", members) if packed else hostile
     with pytest.raises(IntakeError) as caught:
         take(source, tmp_path)
-    assert str(caught.value) == (
-        "shadowing: grader/: Python started in the submission folder would import it in place of the kit's own "
+    assert str(caught.value) == (  # the id first, as every intake error
+        "x: shadowing: grader/: Python started in the submission folder would import it in place of the kit's own "
         "package 'grader'; rename or remove it (+3 more)"
     )
     assert list((tmp_path / "snap").iterdir()) == []  # no snapshot, nothing for a later stage to run

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -21,10 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, kit_clone
 from tests.numina_fixture import numina_rows, write_jsonl
-
-KIT_FILES = ("sft.py", "sft_utils.py", "sft_config.yaml", "deepspeed_zero3.yaml")
 
 
 def student_section() -> str:
@@ -60,19 +57,13 @@ def readme_commands(numina_file: Path) -> tuple[str, list[str], str]:
 
 
 def kit_after_make_demo(root: Path) -> Path:
-    """The kit's student-facing files, its .venv, and the tiny model where `make demo` builds it."""
+    """A clone of the kit with its own `.venv` (tests.conftest.kit_clone), and the tiny model where `make demo`
+    builds it."""
     from grader.tiny import build_default
 
-    venv = Path(sys.prefix)
-    if not (venv / "bin" / "activate").is_file():
-        pytest.skip(f"the tests run outside a virtualenv ({venv}): there is no .venv to activate")
-    kit = root / "kit"
-    kit.mkdir()
-    for name in KIT_FILES:
-        shutil.copy(ROOT / name, kit / name)
-    for folder in ("data", "grader"):
-        shutil.copytree(ROOT / folder, kit / folder, ignore=shutil.ignore_patterns("__pycache__", "*.jsonl"))
-    (kit / ".venv").symlink_to(venv)
+    if not (Path(sys.prefix) / "bin" / "activate").is_file():
+        pytest.skip(f"the tests run outside a virtualenv ({sys.prefix}): there is no .venv to layer on")
+    kit = kit_clone(root)
     build_default(kit / "runs" / "demo" / "build")  # what `make demo` leaves in runs/demo/build
     return kit
 
