@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING
 
 from grader.batch.grade import GradeResult, SlurmOptions, Status  # plain data, no heavy imports
 from grader.evaluation.evaluate import DEFAULT_MAX_NEW_TOKENS, default_out_dir
-from grader.submission.check import DEFAULT_TIMEOUT
+from grader.submission.check import DEFAULT_TIMEOUT, CheckReport
+from grader.submission.materialize import Progress
 
 if TYPE_CHECKING:
     from grader.batch.policy import Policy
@@ -37,15 +38,27 @@ def check(
     timeout: float = DEFAULT_TIMEOUT,
     save: str | Path | None = None,
     world_size: int = 1,
-) -> dict:
+    strict: bool = False,
+    report: str | Path | None = None,
+    progress: Progress | None = None,
+) -> CheckReport:
     """Validate a submission (config, sandboxed data, exact-token limits; decontamination with ``test``).
 
-    Returns check's report (the ``--json`` object: ``ok``, per-split stats, ``violations``, ...);
-    ``save``: write the validated token ids there when valid (``sft.py --validated`` trains on them).
+    Returns check's report (``records.to_json`` of it is the ``--json`` object: ``ok``, per-split
+    stats, ``violations``, ``warnings``, ``prompt``, ...). ``save``: write the validated token ids
+    there when valid (``sft.py --validated`` trains on them). ``strict``: warnings fail it too.
+    ``report``: also write the data page there (one offline HTML file). ``progress(stage, rows,
+    seconds)``: called about twice a second while sft_utils.py runs in the sandbox.
     """
     from grader.submission.check import check as run_check
 
-    return run_check(submission, base_model=base_model, test=test, timeout=timeout, save=save, world_size=world_size)
+    result = run_check(submission, base_model=base_model, test=test, timeout=timeout, save=save, world_size=world_size,
+                       strict=strict, progress=progress)  # fmt: skip
+    if report is not None:
+        from grader.report.data_page import write_data_page
+
+        write_data_page(result, report)
+    return result
 
 
 def evaluate(

@@ -27,6 +27,7 @@ LLAMA = str(llama_tokenizer_dir())
 ROWS = [{"problem": f"What is {i} + 2?", "solution": f"{i} + 2 = {i + 2}, so $\\boxed{{{i + 2}}}$."} for i in range(6)]
 TOP_LEVEL = {
     "ok", "submission", "base_model", "sandbox", "seconds", "train", "val", "trained_tokens", "world_size", "violations", "notes",
+    "warnings", "strict", "prompt", "survey", "output", "max_length",
 }  # fmt: skip
 
 
@@ -38,8 +39,9 @@ def run_check(capsys, *argv: str) -> tuple[int, str, str]:
 
 
 def report_lines(out: str) -> list[str]:
-    """The report without its notes: a machine without bubblewrap adds one saying so (tested on its own)."""
-    return [line for line in out.splitlines() if not line.startswith("note: ")]
+    """The report without its notes (a machine without bubblewrap adds one, tested on its own) and its prompt block."""
+    lines = [line for line in out.splitlines() if not line.startswith("note: ")]
+    return [line for line in lines if not line.startswith(("prompt format (", "  | "))]
 
 
 def test_check_and_training_run_the_same_pipeline():
@@ -79,12 +81,18 @@ def test_every_violation_is_reported_once_one_per_line(capsys, submission_factor
     assert lines[1].startswith("train: 4 examples; tokens max 50, p50 ")
     assert lines[2].startswith("val: 101 examples; tokens max ")
     assert lines[3].startswith("training: ") and lines[3].endswith(" tokens with this config (prompt + solution, all epochs)")
-    assert lines[4] == "FAILED: 4 violations"
-    assert [line.split(":")[0] for line in lines[5:]] == ["config", "example_too_long", "example_too_long", "too_many_examples"]
-    assert "key 'output_dir' is not allowed" in lines[5]
-    assert "example 1: 50 tokens" in lines[6] and "limit 49 (max_length in sft_config.yaml)" in lines[6]
-    assert "example 3: 50 tokens" in lines[7]
-    assert lines[8] == "too_many_examples: val data (data/val.jsonl via sft_utils.load_split): 101 examples, limit 100"
+    # The long solutions have no box, examples 1 and 3 are the same, val example 1 is a training problem:
+    # warnings, before the verdict.
+    assert [line.split(":")[:2] for line in lines[4:7]] == [["warning", " no_box"], ["warning", " duplicate"],
+                                                            ["warning", " val_in_train"]]  # fmt: skip
+    assert lines[7] == "3 warnings: they do not fail the check (--strict makes warnings fail it)"
+    lines = lines[8:]
+    assert lines[0] == "FAILED: 4 violations"
+    assert [line.split(":")[0] for line in lines[1:]] == ["config", "example_too_long", "example_too_long", "too_many_examples"]
+    assert "key 'output_dir' is not allowed" in lines[1]
+    assert "example 1: 50 tokens" in lines[2] and "limit 49 (max_length in sft_config.yaml)" in lines[2]
+    assert "example 3: 50 tokens" in lines[3]
+    assert lines[4] == "too_many_examples: val data (data/val.jsonl via sft_utils.load_split): 101 examples, limit 100"
     code, out, _ = run_check(capsys, str(sub), "--json", "--base-model", LLAMA)
     violations = json.loads(out)["violations"]
     assert violations[1] == {
@@ -220,9 +228,23 @@ def test_a_broken_train_file_does_not_hide_a_broken_val_file(capsys, submission_
     sub = submission_factory(train_rows=ROWS, val_rows=ROWS)
     (sub / "data" / "train.jsonl").write_text('{"problem": "a" "solution": "b"}\n')
     (sub / "data" / "val.jsonl").write_text('{"problem": "a"}\n')
-    code, out, _ = run_check(capsys, str(sub), "--json")
+    code, out, _ = run_check(capsys, str(sub), "--json", "--base-model", LLAMA)
     assert code == 1
-    (violation,) = json.loads(out)["violations"]
-    assert violation["code"] == "data"
-    assert "data/train.jsonl line 1: invalid JSON" in violation["message"]
-    assert "data/val.jsonl line 1: missing field 'solution'" in violation["message"]
+    train, val = json.loads(out)["violations"]
+    assert (train["code"], train["split"], val["code"], val["split"]) == ("data", "train", "data", "val")
+    assert "data/train.jsonl line 1: invalid JSON" in train["message"]
+    assert "data/val.jsonl line 1: missing field 'solution'" in val["message"]
+    code, out, _ = run_check(capsys, str(sub), "--base-model", LLAMA)
+    assert "train: not read (load_split failed: see below)" in out.splitlines()
+
+
+def test_one_failing_split_leaves_the_other_read_and_checked(capsys, submission_factory):
+    """load_split('val') fails: the training data is still read, tokenized and reported, not 'not read'."""
+    sub = submission_factory(train_rows=ROWS, val_rows=ROWS)
+    (sub / "data" / "val.jsonl").write_text('{"problem": "a"}\n')
+    code, out, _ = run_check(capsys, str(sub), "--base-model", LLAMA)
+    lines = report_lines(out)
+    assert code == 1
+    assert lines[1].startswith("train: 6 examples; tokens max ") and lines[2] == "val: not read (load_split failed: see below)"
+    assert lines[-2:] == ["FAILED: 1 violation",
+                          "data: data/val.jsonl line 1: missing field 'solution'"]  # fmt: skip
