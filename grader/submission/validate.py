@@ -487,7 +487,7 @@ def _collect(pending, result: Validation, tokenizer, tests: TestSet | None, dead
         return
     if tests is not None:  # the template's constant text is trained with every example
         result.violations.extend(find_template_contamination(tests, result.fmt.prefix, result.fmt.suffix))
-    template = _TemplateCheck(tokenizer, data.chat_template, result.fmt)
+    template = _TemplateCheck(tokenizer, data.chat_template, result.fmt, TEMPLATE_RENDER_SECONDS)
     specials, train_problems = special_token_pattern(tokenizer), {}
     try:
         for name, source in data.splits.items():
