@@ -20,6 +20,7 @@ import json
 import os
 import random
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Iterator, Mapping
@@ -161,20 +162,33 @@ def examples_of(returned: object, split: str) -> Iterator:
 
 
 class Progress:
-    """``progress.json``: the stage (import, train, val) and rows so far, at most twice a second."""
+    """``progress.json``: the stage (import, train, val) and rows so far, written twice a second by a thread.
+
+    Calling it only records the numbers (cheap, every row); the thread writes them, so a
+    load_split stuck inside its own code still shows where it got to.
+    """
 
     def __init__(self, out: Path):
-        self.path, self.next = out / PROGRESS_NAME, 0.0
+        self.path, self.stage, self.rows, self.written = out / PROGRESS_NAME, "import", 0, None
+        threading.Thread(target=self._run, daemon=True).start()
 
-    def __call__(self, stage: str, rows: int = 0, force: bool = False) -> None:
-        now = time.monotonic()
-        if not force and now < self.next:
+    def __call__(self, stage: str, rows: int = 0) -> None:
+        self.stage, self.rows = stage, rows
+
+    def _run(self) -> None:
+        while True:
+            self.write()
+            time.sleep(_PROGRESS_EVERY)
+
+    def write(self) -> None:
+        now = (self.stage, self.rows)
+        if now == self.written:
             return
-        self.next = now + _PROGRESS_EVERY
         part = self.path.with_name(PROGRESS_NAME + ".part")
         try:
-            part.write_text(json.dumps({"stage": stage, "rows": rows}), encoding="utf-8")
+            part.write_text(json.dumps({"stage": now[0], "rows": now[1]}), encoding="utf-8")
             os.replace(part, self.path)
+            self.written = now
         except OSError:
             pass
 
@@ -214,7 +228,7 @@ class OutputHead(io.TextIOBase):
 def write_split(module, split: str, path: str, limit: int, count_cap: int, out: Path, progress: Progress | None = None) -> int:
     """Write up to limit + 1 examples; keep counting (without storing) up to count_cap."""
     progress = progress or Progress(out)
-    progress(split, 0, force=True)
+    progress(split, 0)
     try:
         returned = module.load_split(split, path)
     except BaseException as exc:
@@ -223,7 +237,7 @@ def write_split(module, split: str, path: str, limit: int, count_cap: int, out: 
     count = 0
     with open(out / f"{split}.jsonl", "w", encoding="utf-8") as handle:
         while count < count_cap:
-            progress(split, count)  # a clock read; it writes at most twice a second
+            progress(split, count)
             try:
                 row = next(iterator)
             except StopIteration:
@@ -240,7 +254,6 @@ def run(args: argparse.Namespace, result: dict) -> None:
     """Import the student's module and write both splits; every failure is a WorkerError."""
     sys.path.insert(0, os.getcwd())
     progress = Progress(Path(args.out))
-    progress("import", force=True)
     try:
         import sft_utils as module  # noqa: PLC0415 - the whole point of this process
     except BaseException as exc:

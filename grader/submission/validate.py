@@ -197,7 +197,7 @@ class _TemplateCheck:
             answer = call_forked(render, max(0.1, min(self.seconds, deadline.remaining())), TEMPLATE_MEMORY, MAX_TEMPLATE_ANSWER)
         except ForkedCallError as exc:
             self.done = True
-            if by_deadline and "did not finish" in str(exc):
+            if by_deadline and deadline.remaining() < 1.0:  # killed at the wall or its CPU limit: --timeout's doing
                 raise DeadlineExceeded(stage) from None
             return Violation("template", f"CHAT_TEMPLATE: rendering it on your '{split}' problems {exc} (all of them "
                                          f"together may take {TEMPLATE_RENDER_SECONDS:.0f} s)", split)  # fmt: skip
