@@ -194,5 +194,5 @@ def token_histogram(counts: Sequence[int], bin_tokens: int, over: int, limit: in
         ax.yaxis.get_major_locator().set_params(integer=True)
         ax.set_xlabel("tokens per example (prompt + solution + end of text)")
         ax.set_ylabel("examples")
-        ax.legend(loc="upper right", fontsize=8)
+        fig.legend(loc="outside upper center", ncols=3, fontsize=8)
         return _svg(fig, f"lengths-{label}")
