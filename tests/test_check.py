@@ -248,3 +248,26 @@ def test_one_failing_split_leaves_the_other_read_and_checked(capsys, submission_
     assert lines[1].startswith("train: 6 examples; tokens max ") and lines[2] == "val: not read (load_split failed: see below)"
     assert lines[-2:] == ["FAILED: 1 violation",
                           "data: data/val.jsonl line 1: missing field 'solution'"]  # fmt: skip
+
+
+def test_the_commands_docs_check_md_shows_run_as_written(submission_factory):
+    """docs/check.md's block "From a submission folder": each command, as written, from a clean submission."""
+    import shlex
+
+    text = (ROOT / "docs" / "check.md").read_text(encoding="utf-8")
+    section = text[text.index("From a submission folder, as a student runs it:") :]
+    block = section[section.index("```bash\n") + len("```bash\n") : section.index("```", section.index("```bash\n") + 7)]
+    commands = [line.split("#")[0].strip() for line in block.splitlines() if line.strip()]
+    assert len(commands) == 4 and all(c.startswith("python -m grader check") for c in commands)
+    val = [{"problem": "What is 10 + 2?", "solution": "So $\\boxed{12}$."}]
+    sub = submission_factory(train_rows=ROWS, val_rows=val)  # the kit's sft_utils.py, the default config
+    for command in commands:
+        argv = shlex.split(command)
+        proc = subprocess.run([sys.executable, *argv[1:]], cwd=sub, capture_output=True, text=True, timeout=300,
+                              env={**os.environ, "PYTHONPATH": str(ROOT)})  # fmt: skip
+        assert proc.returncode == 0, (command, proc.stdout[-2000:], proc.stderr[-2000:])
+        if "--json" in argv:
+            assert json.loads(proc.stdout)["prompt"]["checked_problems"] == 7
+        else:
+            assert proc.stdout.rstrip().endswith("OK: the submission is valid")
+    assert (sub / "data-page.html").read_text(encoding="utf-8").count("data-plot=") == 2
