@@ -35,6 +35,7 @@ MAX_SOURCES = 40  # distinct `source` values counted; the rest are counted as OT
 MAX_SOURCE_CHARS = 60
 OTHER = "(other)"
 SHOWN_CHARS = 40  # of a box, an answer or a token quoted in a message
+MAX_COMPARED_CHARS = 1000  # a box or an answer longer than this is not compared (real answers are far shorter)
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,7 @@ class Surveyor:
             self._hit("no_box", index)
         if answer is not None:
             self.counts["with_answer"] += 1
-            if box is not None and box.strip() != answer.strip():
+            if box is not None and box.strip() != answer.strip() and max(len(box), len(answer)) <= MAX_COMPARED_CHARS:
                 verdict = grade_fast(solution, answer)  # None: only sympy could tell; not warned about
                 if verdict is not None and not verdict.correct:
                     self._hit("answer_mismatch", index, f"box {_short(box)!r}, answer {_short(answer)!r}")
