@@ -1,14 +1,15 @@
 """The kit from Python: every command as a function with keyword arguments.
 
     from grader import api
-    report = api.check("path/to/submission", test="hidden.jsonl")          # check's --json object
+    report = api.check("path/to/submission", test="hidden.jsonl")          # CheckReport (check --json's object)
     summary = api.evaluate("checkpoints/final", "data/val.jsonl")          # + OUT/report.html
     result = api.grade("submissions/", test="hidden.jsonl", base_model="/models/Llama-3.2-1B", out="batch/")
     api.report("batch/", feedback="pages/", show_problems="wrong")
 
 The commands (``grader.commands``) parse their arguments and call these; nothing here needs an
 argparse Namespace. This is also where layers are composed: ``evaluate`` writes the feedback
-page and ``grade`` the class report, both of which sit above the work they describe. Each
+page, ``check`` (``report=``) the data page and ``grade`` the class report, all of which sit
+above the work they describe. Each
 function imports what it needs when called, so ``score`` never pays for torch.
 """
 
