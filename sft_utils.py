@@ -8,8 +8,11 @@ an error, so filter here if you need to.
 
 You may change anything in this file, as long as it keeps these two names:
   CHAT_TEMPLATE          the Jinja template that turns a problem into the prompt
-  load_split(split, path)  returns the examples of 'train' or 'val' as dicts
-                           {"problem": str, "solution": str}
+  load_split(split, path)  returns the examples of 'train' or 'val' as a list (or generator) of
+                           dicts {"problem": str, "solution": str}; optionally also "answer" (the
+                           final answer: check warns when the solution's last \boxed{} differs)
+                           and "source" (check counts examples per source). Only the problem and
+                           the solution are trained.
 """
 
 from grader.jsonl import read_jsonl  # kit helper: one clear error per bad line
@@ -31,7 +34,11 @@ CHAT_TEMPLATE = (
 
 def format_example(row: dict) -> dict:
     """One training example. Change the solution text here (e.g. shorten it, reformat the answer)."""
-    return {"problem": row["problem"].strip(), "solution": " " + row["solution"].strip()}
+    example = {"problem": row["problem"].strip(), "solution": " " + row["solution"].strip()}
+    for key in ("answer", "source"):  # not trained; check compares the answer with the last \boxed{}
+        if isinstance(row.get(key), str):
+            example[key] = row[key]
+    return example
 
 
 def load_split(split: str, path: str):

@@ -17,6 +17,8 @@ problems (``--decontam-only``: just that, in seconds).
 
   python bench/bench_check.py                     # the full measurement (about 4 minutes)
   python bench/bench_check.py --examples 20000 --profile   # where check's time goes (cProfile)
+  python bench/bench_check.py --template-only     # the template on 100,000 problems, confined (seconds),
+      against the same rendering unconfined in one call, and the warnings' survey of 100,000 examples
   python bench/bench_check.py --memory            # peak RSS of check's own process (about 10 minutes):
       a valid maximal submission (100,000 examples of exactly 2048 tokens; goal <= 2 GB) and an
       oversize token-dense one (~750 MB of text, every example far over the limit; its violations
@@ -269,6 +271,49 @@ def memory_bench(llama: str, examples: int) -> dict:
     return out
 
 
+def bench_template(rows: list[dict], llama: str) -> dict:
+    """CHAT_TEMPLATE on every problem as check renders it (batched forked children), and the survey of every example."""
+    from grader.submission.encode import CHUNK_CHARS
+    from grader.submission.prompts import prompt_format, render_templates
+    from grader.submission.sandbox import Deadline
+    from grader.submission.survey import Surveyor, special_token_pattern
+    from grader.submission.tokenizer import load_tokenizer
+    from grader.submission.validate import TEMPLATE_RENDER_SECONDS, _TemplateCheck
+
+    tokenizer = load_tokenizer(llama)
+    template = default_template()
+    fmt = prompt_format(tokenizer, template)
+    problems = [row["problem"] for row in rows]
+    check = _TemplateCheck(tokenizer, template, fmt, TEMPLATE_RENDER_SECONDS)
+    batches, found, chunk, chars = 0, None, [], 0
+    cpu, start = time.process_time(), time.perf_counter()
+    for index, problem in enumerate(problems):  # chunks as validate.py's _SplitRun.flush hands them over
+        chunk.append((index, problem))
+        chars += len(problem) + len(rows[index]["solution"])
+        if chars >= CHUNK_CHARS or index == len(problems) - 1:
+            indices, texts = zip(*chunk)
+            chunk, chars = [], 0
+            if check.queue(indices, texts) or index == len(problems) - 1:
+                batches += 1
+                found = found or check.run("train", "data/train.jsonl", Deadline())
+    confined = time.perf_counter() - start
+    parent_cpu = time.process_time() - cpu
+    start = time.perf_counter()
+    rendered = render_templates(tokenizer, template, problems)
+    plain = time.perf_counter() - start
+    assert all(r == fmt.render(p) for r, p in zip(rendered, problems))
+    surveyor = Surveyor("train", "data/train.jsonl", special_token_pattern(tokenizer), {})
+    start = time.perf_counter()
+    for index, row in enumerate(rows):
+        surveyor.add(index, row["problem"], row["solution"], "7", "bench")
+    survey = time.perf_counter() - start
+    return {
+        "problems": len(problems), "rendered": check.rendered, "violation": found is not None, "batches": batches,
+        "confined_seconds": confined, "parent_cpu_seconds": parent_cpu, "unconfined_one_call_seconds": plain,
+        "survey_seconds": survey, "warnings": [w.code for w in surveyor.warnings()],
+    }  # fmt: skip
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--examples", type=int, default=100_000)
@@ -276,7 +321,21 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true", help="also profile check in-process (to stderr)")
     parser.add_argument("--memory", action="store_true", help="peak RSS of check on a maximal and an oversize submission")
     parser.add_argument("--decontam-only", action="store_true", help="only the decontamination measurement (seconds)")
+    parser.add_argument("--template-only", action="store_true", help="only the template on every problem and the survey")
     args = parser.parse_args()
+    if args.template_only:
+        from grader.tiny import llama_tokenizer_dir
+
+        with tempfile.TemporaryDirectory(prefix="bench-check-") as tmp:
+            rows = make_submission(Path(tmp) / "submission", args.examples)
+        result = bench_template(rows, str(llama_tokenizer_dir()))
+        print(json.dumps({"load_average": os.getloadavg(), "template": result}))
+        print(
+            f"template: {result['rendered']:,} problems rendered confined in {result['batches']} forked batches in "
+            f"{result['confined_seconds']:.1f} s (one unconfined call: {result['unconfined_one_call_seconds']:.1f} s); "
+            f"survey of {result['problems']:,} examples: {result['survey_seconds']:.1f} s"
+        )
+        return 0 if result["rendered"] == result["problems"] and not result["violation"] else 1
     if args.decontam_only:
         with tempfile.TemporaryDirectory(prefix="bench-check-") as tmp:
             decontam = bench_decontam(make_submission(Path(tmp) / "submission", args.examples), args.test_problems)

@@ -8,10 +8,10 @@
 
 The commands (``grader.commands``) parse their arguments and call these; nothing here needs an
 argparse Namespace. Where a command is one layer's work the function is that layer's own
-(``check``, ``score``, ``status``, ``grade_one``, ``report``, ``demo``, re-exported here and
-imported on first use, so ``score`` never pays for torch or matplotlib); where it composes layers
-it is written here: ``evaluate`` adds the feedback page and ``grade`` the class report, both of
-which sit above the work they describe.
+(``score``, ``status``, ``grade_one``, ``report``, ``demo``, re-exported here and imported on first
+use, so ``score`` never pays for torch or matplotlib); where it composes layers it is written here:
+``evaluate`` adds the feedback page, ``check`` (``report=``) the data page and ``grade`` the class
+report, all of which sit above the work they describe.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from typing import Any
 from grader.batch.grade import GradeResult, SlurmOptions, Status  # plain data, no heavy imports
 from grader.evaluation.evaluate import DEFAULT_MAX_NEW_TOKENS, Summary, default_out_dir
 from grader.submission.check import DEFAULT_TIMEOUT, CheckReport
+from grader.submission.materialize import Progress
 
 # One layer's work, re-exported as it is: name -> (module, function).
 _OWN = {
@@ -54,11 +55,17 @@ def check(
     world_size: int = 1,
     confined: bool = False,
     unconfined_student_code: bool = False,
+    strict: bool = False,
+    report: str | Path | None = None,
+    progress: Progress | None = None,
 ) -> CheckReport:
     """Validate a submission (config, sandboxed data, exact-token limits; decontamination with ``test``).
 
-    Returns check's report (the ``--json`` object: ``ok``, per-split stats, ``violations``, ...);
-    ``save``: write the validated token ids there when valid (``sft.py --validated`` trains on them).
+    Returns check's report (``records.to_json`` of it is the ``--json`` object: ``ok``, per-split
+    stats, ``violations``, ``warnings``, ``prompt``, ...). ``save``: write the validated token ids
+    there when valid (``sft.py --validated`` trains on them). ``strict``: warnings fail it too.
+    ``report``: also write the data page there (one offline HTML file). ``progress(stage, rows,
+    seconds)``: called about twice a second while sft_utils.py runs in the sandbox.
     ``confined`` (implied by ``save``: grading): sft_utils.py runs under bubblewrap or as a separate
     uid, or a UserError says why it cannot; ``unconfined_student_code``: the instructor's explicit
     leave to run it as a plain subprocess there anyway (for this process and what it starts).
@@ -68,8 +75,13 @@ def check(
 
     if unconfined_student_code:
         allow_unconfined_student_code()
-    return run_check(submission, base_model=base_model, test=test, timeout=timeout, save=save, world_size=world_size,
-                     confined=confined)  # fmt: skip
+    result = run_check(submission, base_model=base_model, test=test, timeout=timeout, save=save, world_size=world_size,
+                       confined=confined, strict=strict, progress=progress)  # fmt: skip
+    if report is not None:
+        from grader.report.data_page import write_data_page
+
+        write_data_page(result, report)
+    return result
 
 
 def evaluate(

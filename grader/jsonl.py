@@ -15,7 +15,11 @@ MAX_FILE_BYTES = 1 << 30  # 1 GiB: far above 100k examples of 2048 tokens
 
 
 class DataError(ValueError):
-    """A problem in a data file; its message is one line that names the file and line."""
+    """A problem in a data file; its message is one line that names the file and line (``path``: the file, when not found)."""
+
+    def __init__(self, message: str, path: str | os.PathLike[str] | None = None):
+        super().__init__(message)
+        self.path = path
 
 
 def _link_hint(path: Path) -> str:
@@ -33,7 +37,7 @@ def iter_jsonl(
     """Yield (line number, row) for each non-blank line; raise DataError on the first bad one."""
     path = Path(path)
     if not path.exists():
-        raise DataError(f"{path}: file not found{_link_hint(path)}")
+        raise DataError(f"{path}: file not found{_link_hint(path)}", path)
     if not path.is_file():
         raise DataError(f"{path}: not a regular file")
     size = path.stat().st_size

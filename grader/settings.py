@@ -197,8 +197,13 @@ def parse_assignments(cls: type, text: str) -> tuple[dict[str, Any], list[str]]:
     return values, errors
 
 
+class DuplicateKeyError(yaml.MarkedYAMLError):
+    """A key given twice in one mapping: YAML would silently keep the last value."""
+
+
 class NoAliasLoader(yaml.SafeLoader):
-    """Safe YAML without aliases: an alias bomb cannot expand, and no tag builds objects."""
+    """Safe YAML without aliases or duplicate keys: an alias bomb cannot expand, no tag builds
+    objects, and a key given twice is an error rather than a silent "the last one wins"."""
 
     name = "this file"
 
@@ -207,6 +212,24 @@ class NoAliasLoader(yaml.SafeLoader):
             event = self.peek_event()
             raise yaml.MarkedYAMLError(None, None, f"YAML aliases (*name) are not allowed in {self.name}", event.start_mark)
         return super().compose_node(parent, index)
+
+    def construct_mapping(self, node, deep=False):  # type: ignore[override]
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    first = seen.get(key)
+                    seen.setdefault(key, key_node.start_mark.line)
+                except TypeError:  # an unhashable key: the constructor below says so
+                    continue
+                if first is not None:
+                    raise DuplicateKeyError(
+                        None, None, f"duplicate key {key!r} (also on line {first + 1}); keep one", key_node.start_mark
+                    )  # fmt: skip
+        return super().construct_mapping(node, deep)
 
 
 def _load(text: str, name: str) -> Any:
@@ -222,6 +245,8 @@ def load_yaml(text: str, name: str = "this file") -> tuple[Any, str | None]:
     """(the parsed document, None) or (None, a one-line problem with its line number); ``name`` for messages."""
     try:
         return (_load(text, name) if text.strip() else None), None
+    except DuplicateKeyError as exc:
+        return None, f"(line {exc.problem_mark.line + 1}): {exc.problem}"
     except yaml.constructor.ConstructorError as exc:
         where = f" (line {exc.problem_mark.line + 1})" if exc.problem_mark else ""
         return None, f"{where.strip()}: YAML tags (such as !!python/...) are not allowed; use plain values".lstrip(": ")

@@ -28,6 +28,7 @@ ROWS = [{"problem": f"What is {i} + 2?", "solution": f"{i} + 2 = {i + 2}, so $\\
 TOP_LEVEL = {
     "ok", "submission", "base_model", "sandbox", "seconds", "train", "val", "trained_tokens", "world_size", "violations", "notes",
     "eval_passes", "eval_tokens", "compute_tokens",
+    "warnings", "strict", "prompt", "survey", "output", "max_length",
 }  # fmt: skip
 
 
@@ -39,8 +40,9 @@ def run_check(capsys, *argv: str) -> tuple[int, str, str]:
 
 
 def report_lines(out: str) -> list[str]:
-    """The report without its notes: a machine without bubblewrap adds one saying so (tested on its own)."""
-    return [line for line in out.splitlines() if not line.startswith("note: ")]
+    """The report without its notes (a machine without bubblewrap adds one, tested on its own) and its prompt block."""
+    lines = [line for line in out.splitlines() if not line.startswith("note: ")]
+    return [line for line in lines if not line.startswith(("prompt format (", "  | "))]
 
 
 def test_check_and_training_run_the_same_pipeline():
@@ -95,12 +97,18 @@ def test_every_violation_is_reported_once_one_per_line(capsys, submission_factor
     assert lines[2].startswith("val: 101 examples; tokens max ")
     assert lines[3].startswith("training: ") and lines[3].endswith(" tokens with this config (prompt + solution, all epochs)")
     assert lines[4].startswith("compute: ") and " evaluated / 3 (3 validation passes during training; " in lines[4]
-    assert lines[5] == "FAILED: 4 violations"
-    assert [line.split(":")[0] for line in lines[6:]] == ["config", "example_too_long", "example_too_long", "too_many_examples"]
-    assert "key 'output_dir' is not allowed" in lines[6]
-    assert "example 1: 50 tokens" in lines[7] and "limit 49 (max_length in sft_config.yaml)" in lines[7]
-    assert "example 3: 50 tokens" in lines[8]
-    assert lines[9] == "too_many_examples: val data (data/val.jsonl via sft_utils.load_split): 101 examples, limit 100"
+    # The long solutions have no box, examples 1 and 3 are the same, val example 1 is a training problem:
+    # warnings, before the verdict.
+    assert [line.split(":")[:2] for line in lines[5:8]] == [["warning", " no_box"], ["warning", " duplicate"],
+                                                            ["warning", " val_in_train"]]  # fmt: skip
+    assert lines[8] == "3 warnings: they do not fail the check (--strict makes warnings fail it)"
+    lines = lines[9:]
+    assert lines[0] == "FAILED: 4 violations"
+    assert [line.split(":")[0] for line in lines[1:]] == ["config", "example_too_long", "example_too_long", "too_many_examples"]
+    assert "key 'output_dir' is not allowed" in lines[1]
+    assert "example 1: 50 tokens" in lines[2] and "limit 49 (max_length in sft_config.yaml)" in lines[2]
+    assert "example 3: 50 tokens" in lines[3]
+    assert lines[4] == "too_many_examples: val data (data/val.jsonl via sft_utils.load_split): 101 examples, limit 100"
     code, out, _ = run_check(capsys, str(sub), "--json", "--base-model", LLAMA)
     violations = json.loads(out)["violations"]
     assert violations[1] == {
@@ -237,12 +245,49 @@ def test_a_broken_train_file_does_not_hide_a_broken_val_file(capsys, submission_
     sub = submission_factory(train_rows=ROWS, val_rows=ROWS)
     (sub / "data" / "train.jsonl").write_text('{"problem": "a" "solution": "b"}\n')
     (sub / "data" / "val.jsonl").write_text('{"problem": "a"}\n')
-    code, out, _ = run_check(capsys, str(sub), "--json")
+    code, out, _ = run_check(capsys, str(sub), "--json", "--base-model", LLAMA)
     assert code == 1
-    (violation,) = json.loads(out)["violations"]
-    assert violation["code"] == "data"
-    assert "data/train.jsonl line 1: invalid JSON" in violation["message"]
-    assert "data/val.jsonl line 1: missing field 'solution'" in violation["message"]
+    train, val = json.loads(out)["violations"]
+    assert (train["code"], train["split"], val["code"], val["split"]) == ("data", "train", "data", "val")
+    assert "data/train.jsonl line 1: invalid JSON" in train["message"]
+    assert "data/val.jsonl line 1: missing field 'solution'" in val["message"]
+    code, out, _ = run_check(capsys, str(sub), "--base-model", LLAMA)
+    assert "train: not read (load_split failed: see below)" in out.splitlines()
+
+
+def test_one_failing_split_leaves_the_other_read_and_checked(capsys, submission_factory):
+    """load_split('val') fails: the training data is still read, tokenized and reported, not 'not read'."""
+    sub = submission_factory(train_rows=ROWS, val_rows=ROWS)
+    (sub / "data" / "val.jsonl").write_text('{"problem": "a"}\n')
+    code, out, _ = run_check(capsys, str(sub), "--base-model", LLAMA)
+    lines = report_lines(out)
+    assert code == 1
+    assert lines[1].startswith("train: 6 examples; tokens max ") and lines[2] == "val: not read (load_split failed: see below)"
+    assert lines[-2:] == ["FAILED: 1 violation",
+                          "data: data/val.jsonl line 1: missing field 'solution'"]  # fmt: skip
+
+
+def test_the_commands_docs_check_md_shows_run_as_written(submission_factory):
+    """docs/check.md's block "From a submission folder": each command, as written, from a clean submission."""
+    import shlex
+
+    text = (ROOT / "docs" / "check.md").read_text(encoding="utf-8")
+    section = text[text.index("From a submission folder, as a student runs it:") :]
+    block = section[section.index("```bash\n") + len("```bash\n") : section.index("```", section.index("```bash\n") + 7)]
+    commands = [line.split("#")[0].strip() for line in block.splitlines() if line.strip()]
+    assert len(commands) == 4 and all(c.startswith("python -m grader check") for c in commands)
+    val = [{"problem": "What is 10 + 2?", "solution": "So $\\boxed{12}$."}]
+    sub = submission_factory(train_rows=ROWS, val_rows=val)  # the kit's sft_utils.py, the default config
+    for command in commands:
+        argv = shlex.split(command)
+        proc = subprocess.run([sys.executable, *argv[1:]], cwd=sub, capture_output=True, text=True, timeout=300,
+                              env={**os.environ, "PYTHONPATH": str(ROOT)})  # fmt: skip
+        assert proc.returncode == 0, (command, proc.stdout[-2000:], proc.stderr[-2000:])
+        if "--json" in argv:
+            assert json.loads(proc.stdout)["prompt"]["checked_problems"] == 7
+        else:
+            assert proc.stdout.rstrip().endswith("OK: the submission is valid")
+    assert (sub / "data-page.html").read_text(encoding="utf-8").count("data-plot=") == 2
 
 
 def test_the_python_api_check_is_the_commands_report(capsys, submission_factory, tiny_default):

@@ -143,3 +143,17 @@ def test_unreadable_files_give_one_line(tmp_path, content, expected):
 def test_missing_config_file(tmp_path):
     _, errors = read_config(tmp_path / "nope.yaml")
     assert errors == [f"{tmp_path / 'nope.yaml'}: config file not found"]
+
+
+def test_a_key_given_twice_is_an_error_naming_both_lines():
+    """YAML keeps the last of two equal keys without a word; the kit says which lines and keeps neither silently."""
+    config, errors = parse_config("learning_rate: 1.0e-5\nseed: 3\nlearning_rate: 2.0e-4\n")
+    assert errors == ["sft_config.yaml (line 3): duplicate key 'learning_rate' (also on line 1); keep one"]
+    assert config.learning_rate == FIELDS["learning_rate"].default  # neither value is trusted
+    _, errors = parse_config("{seed: 1, seed: 2}\n")
+    assert errors == ["sft_config.yaml (line 1): duplicate key 'seed' (also on line 1); keep one"]
+    assert parse_config("seed: 3\nlearning_rate: 1.0e-5\n")[1] == []
+    from grader.errors import UserError
+
+    with pytest.raises(UserError, match=r"^grading.yaml \(line 2\): duplicate key 'max_new_tokens' \(also on line 1\)"):
+        parse_policy("max_new_tokens: 512\nmax_new_tokens: 2048\n")

@@ -168,7 +168,8 @@ def test_endless_loop_is_stopped_at_the_timeout(tmp_path, tiny):
     assert result.code == 1, result.err
     violation = result.only()
     assert violation["code"] == "timeout" and violation["limit"] <= 5
-    assert violation["message"].startswith("sft_utils.py: did not finish within")
+    assert violation["message"].startswith("sft_utils.py: importing it did not finish within")
+    assert "give check more with --timeout SECONDS" in violation["message"]
     # The whole command ends (not hangs) after the kill: start-up and the tokenizer load included, with room for
     # a loaded CI machine (27 s seen at load 8 on 2 cores); an endless loop left running would never end.
     assert seconds < 5 + 45, seconds
@@ -231,11 +232,10 @@ def test_endless_dataset_is_counted_up_to_a_cap(capsys, tmp_path, tiny):
 def test_str_subclass_is_not_accepted_as_text(capsys, tmp_path, tiny):
     result = check(capsys, submission("unserializable", tmp_path), base_model=tiny)
     assert result.code == 1
-    assert result.only() == {
-        "code": "data",
-        "message": "sft_utils.load_split('train') example 1: 'solution' must be a str, got Sneaky; "
-        "sft_utils.load_split('val') example 1: 'solution' must be a str, got Sneaky",  # both splits are told
-    }
+    assert result.violations == [  # both splits are told, each on its own
+        {"code": "data", "message": f"sft_utils.load_split('{split}') example 1: 'solution' must be a str, got Sneaky",
+         "split": split} for split in ("train", "val")
+    ]
 
 
 def test_forged_output_link_to_a_host_file_is_not_followed(capsys, tmp_path, tiny):
@@ -329,13 +329,14 @@ def test_2049_token_example_is_one_too_long(capsys, tmp_path, llama_tokenizer):
 def test_non_utf8_bytes_name_the_line(capsys, tmp_path, tiny):
     result = check(capsys, submission("non_utf8", tmp_path), base_model=tiny)
     assert result.code == 1
-    assert result.only() == {"code": "data", "message": "data/train.jsonl line 2: not valid UTF-8 (byte 45 of the line)"}
+    assert result.only() == {"code": "data", "message": "data/train.jsonl line 2: not valid UTF-8 (byte 45 of the line)",
+                             "split": "train"}
 
 
 def test_missing_field_names_the_line(capsys, tmp_path, tiny):
     result = check(capsys, submission("missing_field", tmp_path), base_model=tiny)
     assert result.code == 1
-    assert result.only() == {"code": "data", "message": "data/train.jsonl line 3: missing field 'solution'"}
+    assert result.only() == {"code": "data", "message": "data/train.jsonl line 3: missing field 'solution'", "split": "train"}
 
 
 def test_symlink_to_etc_passwd_is_not_visible(capsys, tmp_path, tiny):
@@ -345,6 +346,7 @@ def test_symlink_to_etc_passwd_is_not_visible(capsys, tmp_path, tiny):
         "code": "data",
         "message": "data/train.jsonl: file not found (a symbolic link to '/etc/passwd'; "
         "in the sandbox only the submission folder is visible)",
+        "split": "train",
     }
     assert "root:" not in result.out + result.err
 
@@ -356,7 +358,7 @@ def test_two_gigabyte_file_is_refused_unread(capsys, tmp_path, tiny):
         os.truncate(handle.fileno(), 2 << 30)  # sparse: nothing is written
     result = check(capsys, folder, base_model=tiny)
     assert result.code == 1
-    assert result.only() == {"code": "data", "message": "data/train.jsonl: file is 2.0 GiB; at most 1.0 GiB is read"}
+    assert result.only() == {"code": "data", "message": "data/train.jsonl: file is 2.0 GiB; at most 1.0 GiB is read", "split": "train"}
 
 
 def test_config_symlink_out_of_the_folder_is_not_followed(capsys, tmp_path, tiny):

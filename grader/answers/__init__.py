@@ -12,6 +12,7 @@ from grader.answers.grade import (
     Verdict,
     extract_last_boxed,
     grade,
+    grade_fast,
     grade_many,
     is_correct,
 )
@@ -24,6 +25,7 @@ __all__ = [
     "Verdict",
     "extract_last_boxed",
     "grade",
+    "grade_fast",
     "grade_many",
     "is_correct",
 ]

@@ -28,7 +28,7 @@ from grader.answers.pool import OK as JOB_OK
 from grader.answers.pool import TIMEOUT as JOB_TIMEOUT
 from grader.answers.pool import get_pool
 
-__all__ = ["REASONS", "Verdict", "extract_last_boxed", "grade", "grade_many", "is_correct"]
+__all__ = ["REASONS", "Verdict", "extract_last_boxed", "grade", "grade_fast", "grade_many", "is_correct"]
 
 REASONS: dict[str, str] = {
     "exact": "correct: identical after normalization (spacing, \\left, \\dfrac, units, text case...)",
@@ -131,6 +131,15 @@ def grade_many(pairs: Iterable[tuple[str, str]], workers: int | None = None,
     if bar is not None:
         bar.close()
     return [v if isinstance(v, Verdict) else _finish(v, *answers[(v.candidate, v.reference)]) for v in first]
+
+
+def grade_fast(output: str, reference: str) -> Verdict | None:
+    """``grade`` without sympy: the verdict when this process decides it (almost always), else None.
+
+    For bulk checks that must stay cheap and start no worker (``check``'s answer warnings).
+    """
+    verdict = _fast(output, reference)
+    return verdict if isinstance(verdict, Verdict) else None
 
 
 def grade(output: str, reference: str, timeout: float = DEFAULT_TIMEOUT) -> Verdict:

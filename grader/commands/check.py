@@ -7,11 +7,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
+import time
+from pathlib import Path
 
 from grader import api, records
 from grader.commands.args import add_unconfined_argument, positive_float, positive_int
 from grader.commands.output import emit
+from grader.errors import UserError
 from grader.submission.check import DEFAULT_TIMEOUT, human
+
+PROGRESS_AFTER = 1.0  # seconds of sandbox before the first progress line
+PROGRESS_EVERY = 5.0  # seconds between progress lines when stderr is not a terminal (a log, CI)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -43,11 +50,45 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--world-size", type=positive_int, default=1, metavar="N",
         help="training processes (GPUs) the trained-token estimate assumes (default 1)",
     )  # fmt: skip
+    parser.add_argument("--strict", action="store_true", help="warnings (what breaks no rule but will cost a grade) fail the check too")
+    parser.add_argument("--report", metavar="PATH", help="also write the data page to PATH: one HTML file that opens offline")
+
+
+class ProgressLine:
+    """The sandbox's progress on stderr: one line redrawn on a terminal, a line every few seconds in a log."""
+
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stderr
+        self.tty, self.last, self.drawn = self.stream.isatty(), 0.0, False
+
+    def __call__(self, stage: str, rows: int, seconds: float) -> None:
+        now = time.monotonic()
+        if seconds < PROGRESS_AFTER or (not self.tty and now - self.last < PROGRESS_EVERY):
+            return
+        self.last = now
+        doing = "importing sft_utils.py" if stage == "import" else f"load_split('{stage}'): {rows:,} examples"
+        line = f"sandbox: {doing}, {seconds:.0f} s"
+        self.stream.write(f"\r{line}\x1b[K" if self.tty else line + "\n")
+        self.stream.flush()
+        self.drawn = True
+
+    def clear(self) -> None:
+        if self.tty and self.drawn:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
 
 
 def run(args: argparse.Namespace) -> int:
-    result = api.check(args.dir, base_model=args.base_model, test=args.test, timeout=args.timeout, save=args.save,
-                       world_size=args.world_size, confined=args.confined,
-                       unconfined_student_code=args.unconfined_student_code)  # fmt: skip
+    if args.report and Path(args.report).is_dir():
+        raise UserError(f"--report {args.report}: is a folder (give the HTML file to write)", exit_code=2)
+    progress = ProgressLine()
+    try:
+        result = api.check(args.dir, base_model=args.base_model, test=args.test, timeout=args.timeout, save=args.save,
+                           world_size=args.world_size, confined=args.confined, strict=args.strict, report=args.report,
+                           progress=progress, unconfined_student_code=args.unconfined_student_code)  # fmt: skip
+    finally:
+        progress.clear()
     emit(json.dumps(records.to_json(result)) if args.json else human(result))  # `check | head`: the exit code still says
+    if args.report and not args.json:
+        print(f"written: {args.report}", file=sys.stderr)
     return 0 if result.ok else 1

@@ -208,3 +208,23 @@ def group_bars(
     ax.set_xlabel(f"accuracy per {field}")
     ax.legend(loc="lower right", fontsize=8)
     return _svg(fig, f"bars-{field}")
+
+
+@drawn
+def token_histogram(counts: Sequence[int], bin_tokens: int, over: int, limit: int, label: str) -> Markup:
+    """Token lengths of one split's examples in bins, the limit as a red line, the examples over it as a red bar."""
+    fig = _figure()
+    ax = fig.add_subplot()
+    end = len(counts) * bin_tokens
+    ax.bar([i * bin_tokens for i in range(len(counts))], counts, width=bin_tokens, align="edge", color=BLUE,
+           alpha=0.85, edgecolor="white", linewidth=0.3, label=f"{label} examples")  # fmt: skip
+    if over:
+        ax.bar([end], [over], width=2 * bin_tokens, align="edge", color=RED, label=f"over {end:,} tokens: {over:,}")
+    ax.axvline(limit, color=RED, linestyle="--", linewidth=1.4, label=f"limit: {limit:,} tokens")
+    ax.set_xlim(0, end + 3 * bin_tokens)
+    ax.xaxis.set_major_formatter(_matplotlib().ticker.StrMethodFormatter("{x:,.0f}"))
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.set_xlabel("tokens per example (prompt + solution + end of text)")
+    ax.set_ylabel("examples")
+    fig.legend(loc="outside upper center", ncols=3, fontsize=8)
+    return _svg(fig, f"lengths-{label}")

@@ -14,11 +14,13 @@ import json
 import os
 import signal
 import stat
+import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import BinaryIO, Callable, Iterator
 
 from grader.submission.config import MAX_TRAIN_EXAMPLES, MAX_VAL_EXAMPLES, TrainConfig
 from grader.errors import UserError
@@ -37,6 +39,11 @@ MAX_REPORT_BYTES = 16 << 20
 WORKER = "grader.submission.sandbox_worker"
 BOOTSTRAP = f"import sys; sys.path[:] = filter(None, sys.path); import runpy; runpy.run_module({WORKER!r}, run_name='__main__', alter_sys=True)"
 _CHECK_EVERY = 4096  # rows between deadline checks
+OPTIONAL_FIELDS = ("answer", "source")  # an example may carry them (sandbox_worker.py); never trained
+MAX_OUTPUT_LINES = 20  # of what sft_utils.py printed, shown by check
+MAX_OUTPUT_LINE = 300
+_POLL_SECONDS = 0.5  # how often the sandbox's progress is read while it runs
+Progress = Callable[[str, int, float], None]  # (stage: import, train or val; rows so far; seconds)
 
 
 class MaterializeError(UserError):
@@ -74,8 +81,8 @@ class SplitSource:
         """load_split kept producing examples until the worker stopped counting."""
         return self.count >= COUNT_CAP
 
-    def rows(self, deadline: Deadline = Deadline()) -> Iterator[tuple[int, str, str] | Unread]:
-        """(index, problem, solution) for at most limit + 1 rows; more rows only raise the count."""
+    def rows(self, deadline: Deadline = Deadline()) -> Iterator[tuple[int, str, str, str | None, str | None] | Unread]:
+        """(index, problem, solution, answer, source) for at most limit + 1 rows; more rows only raise the count."""
         limit = SPLIT_LIMITS[self.name]
         index = 0
         with _open_output(self.path, MAX_SPLIT_BYTES, f"'{self.name}' data") as handle:
@@ -101,10 +108,19 @@ class SplitSource:
 @dataclass(frozen=True)
 class Materialized:
     chat_template: str
-    splits: dict[str, SplitSource]
+    splits: dict[str, SplitSource]  # the splits load_split produced
     confinement: str
     seconds: float
     notes: list[str] = field(default_factory=list)
+    errors: dict[str, MaterializeError] = field(default_factory=dict)  # the splits whose load_split failed
+
+
+@dataclass(frozen=True)
+class StudentOutput:
+    """What sft_utils.py printed (stdout and stderr): its first lines as printed, and how many there were."""
+
+    head: list[str]
+    lines: int
 
 
 def _skip_line(handle: BinaryIO) -> int:
@@ -133,32 +149,63 @@ def _open_output(path: Path, max_bytes: int, what: str) -> BinaryIO:
     return os.fdopen(fd, "rb")
 
 
-def _parse_row(raw: bytes, name: str, index: int) -> tuple[str, str]:
+def _parse_row(raw: bytes, name: str, index: int) -> tuple[str, str, str | None, str | None]:
     malformed = MaterializeError(f"sft_utils.py: '{name}' example {index} came back malformed", split=name, index=index)
     try:
         row = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise malformed from None
-    if type(row) is not dict or len(row) != 2:
+    if type(row) is not dict or not 2 <= len(row) <= 4 or not set(row) <= {"problem", "solution", *OPTIONAL_FIELDS}:
         raise malformed
-    problem, solution = row.get("problem"), row.get("solution")
+    problem, solution, answer, source = row.get("problem"), row.get("solution"), row.get("answer"), row.get("source")
     if type(problem) is not str or type(solution) is not str:
+        raise malformed
+    if any(value is not None and type(value) is not str for value in (answer, source)):
         raise malformed
     if b"\\u" in raw:  # only escapes can smuggle in a lone surrogate, which no tokenizer takes
         try:
-            problem.encode("utf-8"), solution.encode("utf-8")
+            problem.encode("utf-8"), solution.encode("utf-8"), (answer or "").encode("utf-8"), (source or "").encode("utf-8")
         except UnicodeEncodeError:
             raise malformed from None
-    return problem, solution
+    return problem, solution, answer, source
 
 
-def _failure(result: SandboxResult, limits: SandboxLimits) -> MaterializeError:
+def read_progress(out: Path) -> tuple[str, int] | None:
+    """The sandbox's last progress report (stage, rows so far); None when there is none or it is not one."""
+    try:
+        with _open_output(out / "progress.json", 4096, "progress") as handle:
+            seen = json.loads(handle.read())
+    except (MaterializeError, OSError, ValueError, UnicodeDecodeError):
+        return None
+    stage, rows = seen.get("stage") if isinstance(seen, dict) else None, seen.get("rows") if isinstance(seen, dict) else None
+    if stage not in ("import", *SPLIT_LIMITS) or type(rows) is not int or rows < 0:
+        return None
+    return stage, rows
+
+
+def _timed_out(result: SandboxResult, limits: SandboxLimits, seen: tuple[str, int] | None) -> MaterializeError:
+    """The time limit stopped sft_utils.py: where it was, in whole seconds, and what --timeout can and cannot do."""
+    seconds = max(1, round(result.wall_seconds))
+    stage, rows = seen or (None, 0)
+    if stage == "import":
+        doing = "importing it"
+    elif stage is not None:
+        doing = f"load_split('{stage}') ({rows:,} examples so far)"
+    else:
+        doing = "it"
+    if result.wall_seconds < limits.wall_seconds:
+        hint = (f"that was what check's --timeout left it; give check more with --timeout SECONDS "
+                f"(sft_utils.py gets at most {limits.wall_seconds:.0f} s)")  # fmt: skip
+    else:
+        hint = "that is the sandbox's limit, whatever --timeout says: prepare data files beforehand and only read them here"
+    split = stage if stage in SPLIT_LIMITS else None
+    return MaterializeError(f"sft_utils.py: {doing} did not finish within {seconds} s; {hint}", "timeout", split=split, limit=seconds)
+
+
+def _failure(result: SandboxResult, limits: SandboxLimits, seen: tuple[str, int] | None = None) -> MaterializeError:
     """Why the sandbox stopped without a report, in one line with its violation code."""
     if result.timed_out:
-        return MaterializeError(
-            f"sft_utils.py: did not finish within {result.wall_seconds:g} s (the time limit)",
-            "timeout", limit=int(result.wall_seconds),
-        )  # fmt: skip
+        return _timed_out(result, limits, seen)
     mib = limits.memory_bytes >> 20
     if result.memory_killed or "MemoryError" in result.stderr_tail:
         return MaterializeError(f"sft_utils.py: was killed by the sandbox's memory limit of {mib:,} MiB", "memory", limit=mib)
@@ -178,7 +225,7 @@ def _read_report(out: Path, result: SandboxResult, limits: SandboxLimits) -> dic
         handle = _open_output(out / "result.json", MAX_REPORT_BYTES, "report")
     except MaterializeError:
         if not (out / "result.json").exists() or result.timed_out:
-            raise _failure(result, limits) from None
+            raise _failure(result, limits, read_progress(out)) from None
         raise
     try:
         with handle:
@@ -229,33 +276,63 @@ class PendingMaterialization:
             self._tmp.cleanup()
             raise
 
-    def result(self, deadline: Deadline = Deadline()) -> Materialized:
-        """The student's data, or MaterializeError with one line; DeadlineExceeded past ``deadline``."""
-        result = self.process.wait()
+    def result(self, deadline: Deadline = Deadline(), progress: Progress | None = None) -> Materialized:
+        """The student's data, or MaterializeError with one line; DeadlineExceeded past ``deadline``.
+
+        ``progress(stage, rows, seconds)`` is called about twice a second while the sandbox runs.
+        """
+        result = self._wait(progress)
         if result.timed_out:
-            raise _failure(result, self.limits)
-        report = _read_report(self.out, result, self.limits)
+            raise _failure(result, self.limits, read_progress(self.out))
+        report = self._report = _read_report(self.out, result, self.limits)
         error = report.get("error")
         if error is not None:
             raise self._student_error(str(error), report.get("error_code"), result)
         template = _template(report)
         counts = report.get("counts") if isinstance(report.get("counts"), dict) else {}
-        splits = {
-            name: SplitSource(name, file, self.out / f"{name}.jsonl", counts.get(name))
-            for name, file in (("train", self.config.train_file), ("val", self.config.val_file))
-        }
-        return Materialized(template, splits, result.confinement, result.seconds)
+        failed = report.get("split_errors") if isinstance(report.get("split_errors"), dict) else {}
+        splits, errors = {}, {}
+        for name, file in (("train", self.config.train_file), ("val", self.config.val_file)):
+            if failed.get(name) is not None:
+                errors[name] = self._student_error(str(failed[name]), "data", result, split=name)
+            else:
+                splits[name] = SplitSource(name, file, self.out / f"{name}.jsonl", counts.get(name))
+        return Materialized(template, splits, result.confinement, result.seconds, errors=errors)
 
-    def _student_error(self, error: str, code: object, result: SandboxResult) -> MaterializeError:
+    def _wait(self, progress: Progress | None) -> SandboxResult:
+        proc = self.process.proc
+        while progress is not None:
+            try:
+                proc.wait(timeout=_POLL_SECONDS)
+                break
+            except subprocess.TimeoutExpired:
+                seen = read_progress(self.out)
+                if seen is not None:
+                    progress(*seen, time.monotonic() - self.process.start)
+        return self.process.wait()
+
+    def output(self) -> StudentOutput:
+        """What the student's code printed (its first lines, cut to a width), whatever became of it; read after ``result``."""
+        try:
+            with _open_output(self.out / "output.txt", 4 * 8000 + 4096, "output") as handle:
+                text = handle.read().decode("utf-8", "replace")
+        except (MaterializeError, OSError):
+            text = ""
+        lines = text.splitlines()
+        claimed = getattr(self, "_report", {}).get("output_lines")
+        total = claimed if type(claimed) is int and claimed >= len(lines) else len(lines)
+        return StudentOutput([line[:MAX_OUTPUT_LINE] for line in lines[:MAX_OUTPUT_LINES]], total)
+
+    def _student_error(self, error: str, code: object, result: SandboxResult, split: str | None = None) -> MaterializeError:
         line = error.splitlines()[0] if error.strip() else "sft_utils.py failed"
         if code == "memory" or result.memory_killed:
-            return MaterializeError(line, "memory", limit=self.limits.memory_bytes >> 20)
+            return MaterializeError(line, "memory", split=split, limit=self.limits.memory_bytes >> 20)
         if result.processes_refused:
             return MaterializeError(
                 f"{line} (the sandbox allows {self.limits.max_processes} processes)",
-                "processes", limit=self.limits.max_processes,
+                "processes", split=split, limit=self.limits.max_processes,
             )  # fmt: skip
-        return MaterializeError(line)
+        return MaterializeError(line, split=split)
 
     def __enter__(self) -> PendingMaterialization:
         return self

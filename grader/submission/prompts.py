@@ -29,6 +29,7 @@ TEMPLATE_VARIABLES = frozenset({"messages", "bos_token", "eos_token", "add_gener
 # Jinja's own globals that are pure functions of their arguments; ``lipsum`` is random.
 TEMPLATE_BUILTINS = frozenset({"range", "dict", "namespace", "loop", "self", "cycler", "joiner"})
 NONDETERMINISTIC_FILTERS = frozenset({"random"})
+FILTERS_BY_NAME = frozenset({"map"})  # filters that apply another filter named by a string argument
 # The kit's default prompt, as shipped in sft_utils.py (a test keeps the two identical). The
 # batch grader prompts the untrained base model with it for the class's baseline.
 DEFAULT_CHAT_TEMPLATE = (
@@ -163,16 +164,40 @@ def check_template_inputs(chat_template: str) -> None:
             f"CHAT_TEMPLATE may use only {', '.join(sorted(TEMPLATE_VARIABLES))}; it uses {', '.join(extra)} "
             "(a prompt must not depend on the clock, randomness or anything but the problem)"
         )
-    random_filters = sorted({f.name for f in ast.find_all(nodes.Filter)} & NONDETERMINISTIC_FILTERS)
-    if random_filters:
-        raise TemplateError(f"CHAT_TEMPLATE must be deterministic; it uses the filter '{random_filters[0]}'")
+    for node in ast.find_all(nodes.Filter):
+        if node.name in NONDETERMINISTIC_FILTERS:
+            raise TemplateError(f"CHAT_TEMPLATE must be deterministic; it uses the filter '{node.name}': remove it")
+        if node.name in FILTERS_BY_NAME:
+            _check_filter_by_name(node)
 
 
-def render_template(tokenizer, chat_template: str, problem: str) -> str:
-    """Render through transformers' sandboxed Jinja, exactly as a chat model's user turn."""
+def _check_filter_by_name(node) -> None:
+    """``map('random')`` reaches a filter by its name: the name must be a literal, and a deterministic filter."""
+    from jinja2 import nodes
+
+    first = node.args[0] if node.args else None
+    if node.dyn_args is not None or node.dyn_kwargs is not None:
+        raise TemplateError(f"CHAT_TEMPLATE: {node.name}(*...) or {node.name}(**...) hides which filter it applies; "
+                            f"name the filter as a literal, e.g. {node.name}('upper')")  # fmt: skip
+    if first is None:
+        return  # map(attribute='x'): no filter
+    if not isinstance(first, nodes.Const) or not isinstance(first.value, str):
+        raise TemplateError(f"CHAT_TEMPLATE: {node.name}(...) must name its filter as a literal string, e.g. {node.name}('upper')")
+    if first.value in NONDETERMINISTIC_FILTERS:
+        raise TemplateError(
+            f"CHAT_TEMPLATE must be deterministic; it uses the filter '{first.value}' through "
+            f"{node.name}('{first.value}'): remove it"
+        )  # fmt: skip
+
+
+def render_templates(tokenizer, chat_template: str, problems: Sequence[str]) -> list[str]:
+    """Render through transformers' sandboxed Jinja, exactly as a chat model's user turn, one per problem.
+
+    One batched call (the template is compiled once): about 30 µs a problem for the default.
+    """
     try:
         return tokenizer.apply_chat_template(
-            [{"role": "user", "content": problem}],
+            [[{"role": "user", "content": problem}] for problem in problems],
             chat_template=chat_template,
             tokenize=False,
             add_generation_prompt=True,
@@ -180,6 +205,39 @@ def render_template(tokenizer, chat_template: str, problem: str) -> str:
     except Exception as exc:  # jinja2 errors, sandbox violations, raise_exception() in the template
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise TemplateError(f"CHAT_TEMPLATE: rendering failed: {first}") from None
+
+
+def render_template(tokenizer, chat_template: str, problem: str) -> str:
+    return render_templates(tokenizer, chat_template, [problem])[0]
+
+
+def first_divergence(tokenizer, chat_template: str, fmt: PromptFormat, problems: Sequence[str]) -> tuple[int, str] | None:
+    """The first problem the template renders as anything but ``fmt.render(problem)``, and how; None if none.
+
+    This runs the template (student code in effect): only ever call it confined (validate.py).
+    """
+    try:
+        rendered = render_templates(tokenizer, chat_template, problems)
+    except TemplateError:
+        for index, problem in enumerate(problems):  # which one: the batch stops at the first failure
+            try:
+                render_templates(tokenizer, chat_template, [problem])
+            except TemplateError as exc:
+                return index, str(exc).removeprefix("CHAT_TEMPLATE: ")
+        raise
+    for index, (problem, text) in enumerate(zip(problems, rendered)):
+        if text != fmt.prefix + problem + fmt.suffix:
+            return index, _difference("the template renders", text, "the kit's prompt has", fmt.prefix + problem + fmt.suffix)
+    return None
+
+
+def _differs_at(x: str, y: str) -> int:
+    return next((k for k in range(min(len(x), len(y))) if x[k] != y[k]), min(len(x), len(y)))
+
+
+def _difference(x_name: str, x: str, y_name: str, y: str) -> str:
+    i = _differs_at(x, y)
+    return f"at character {i}, {x_name} {x[i:i + 30]!r} where {y_name} {y[i:i + 30]!r}"
 
 
 def _split_around(rendered: str, problem: str) -> tuple[str, str] | None:
@@ -210,14 +268,34 @@ def prompt_format(tokenizer, chat_template: str) -> PromptFormat:
     eos = tokenizer.eos_token_id
     if eos is None:
         raise UserError("the tokenizer has no EOS token")
-    return with_ids(tokenizer, PromptFormat(found[0], found[1], tokenizer.bos_token_id, eos))
+    fmt = with_ids(tokenizer, PromptFormat(found[0], found[1], tokenizer.bos_token_id, eos))
+    check_special_tokens(tokenizer, fmt)
+    return fmt
 
 
 def _first_difference(a: tuple[str, str], b: tuple[str, str]) -> str:
     which = "before" if a[0] != b[0] else "after"
     x, y = (a[0], b[0]) if which == "before" else (a[1], b[1])
-    i = next((k for k in range(min(len(x), len(y))) if x[k] != y[k]), min(len(x), len(y)))
+    i = _differs_at(x, y)
     return f"text {which} the problem differs at character {i}: {x[i:i + 30]!r} vs {y[i:i + 30]!r}"
+
+
+def check_special_tokens(tokenizer, fmt: PromptFormat) -> None:
+    """Exactly one BOS, at the start; no EOS anywhere in the prompt (it would teach the model to stop there)."""
+    ids = [*fmt.prefix_ids, *fmt.suffix_ids]
+    if fmt.bos_id is not None and ids.count(fmt.bos_id) > 1:
+        raise TemplateError(
+            f"CHAT_TEMPLATE: the prompt would hold {ids.count(fmt.bos_id)} BOS tokens ({tokenizer.bos_token!r}), where every "
+            "prompt has exactly one, at the start: write {{ bos_token }} once, at the very start (or not at all: the kit adds it)"
+        )  # fmt: skip
+    after_bos = ids[1:] if fmt.bos_id == fmt.eos_id else ids
+    if fmt.eos_id in after_bos:
+        where = "before" if fmt.eos_id in fmt.prefix_ids[1 if fmt.bos_id == fmt.eos_id else 0 :] else "after"
+        raise TemplateError(
+            f"CHAT_TEMPLATE puts the end-of-text token ({tokenizer.eos_token!r}) in the prompt, {where} the problem: "
+            "the model would learn that text ends there. Remove {{ eos_token }} (and its text) from the template; "
+            "the kit appends it after every solution"
+        )  # fmt: skip
 
 
 def token_ids(tokenizer, texts: Sequence[str]) -> list[list[int]]:

@@ -3,15 +3,17 @@
 ``check``, ``sft.py`` and the batch grader all run it. With ``data_dir`` it writes what passed
 as the trainer's input (Arrow token ids, ``meta.json``, ``prompt_format.json``), and ``sft.py``
 trains on exactly those files; without it, nothing but the lengths is kept. Examples stream
-through in chunks (read, tokenize, check limits, decontaminate, write), so memory stays bounded
-whatever a submission holds. Every problem is collected as a ``Violation`` so a student sees
-all of them in one run. The base model's tokenizer loads while the sandbox runs; a deadline,
-when given, bounds the whole pipeline and not only the student's code.
+through in chunks (read, survey, render the template confined, tokenize, check limits,
+decontaminate, write), so memory stays bounded whatever a submission holds. Every problem is
+collected as a ``Violation`` so a student sees all of them in one run; what does not break a rule
+but will cost a grade is a ``DataWarning`` (survey.py). The base model's tokenizer loads while
+the sandbox runs; a deadline, when given, bounds the whole pipeline and not only the student's code.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -28,11 +30,16 @@ from grader.submission.encode import (
     CHUNK_CHARS, PARTIAL_FROM, ArrowSink, EncodedSplit, encode_examples, longest_token_chars, token_floor,
     tokens_at_least,
 )  # fmt: skip
-from grader.submission.limits import COUNT_LIMITS, Violation, count_violation, length_violation, lower_bound_violation
-from grader.submission.materialize import MaterializeError, SplitSource, Unread, start_materialize
-from grader.submission.prompts import FORMAT_NAME, PromptFormat, TemplateError, prompt_format, write_format
+from grader.submission.limits import (
+    COUNT_LIMITS, Violation, count_violation, length_violation, lower_bound_violation, where,
+)  # fmt: skip
+from grader.submission.materialize import MaterializeError, Progress, SplitSource, StudentOutput, Unread, start_materialize
+from grader.submission.prompts import (
+    FORMAT_NAME, PromptFormat, TemplateError, first_divergence, prompt_format, write_format,
+)  # fmt: skip
 from grader.submission.sandbox import Deadline, DeadlineExceeded, ForkedCallError, SandboxLimits, call_forked
 from grader.submission.shadowing import find_shadowing
+from grader.submission.survey import DataWarning, SplitSurvey, Surveyor, special_token_pattern
 from grader.submission.tokenizer import load_tokenizer
 
 META_NAME = "meta.json"
@@ -75,6 +82,10 @@ class Validation:
     confinement: str | None = None
     notes: list[str] = field(default_factory=list)
     data_dir: Path | None = None  # where the trainer's input was written (only when valid)
+    surveys: dict[str, SplitSurvey] = field(default_factory=dict)  # per split read: boxes, duplicates, sources, lengths
+    warnings: list[DataWarning] = field(default_factory=list)  # do not fail the check (check --strict)
+    output: StudentOutput | None = None  # what sft_utils.py printed
+    rendered: int = 0  # problems the template was rendered on (confined), besides the probes
 
     @property
     def ok(self) -> bool:
@@ -108,7 +119,8 @@ def confined_prompt_format(tokenizer, chat_template: str, deadline: Deadline = D
 
     The chat template is student data, yet Jinja renders it in this process's code. Jinja's
     sandbox blocks attribute tricks, not a loop nest that runs for hours or ``'a' * 10**10``.
-    This is the only place a student's template is ever rendered, and only on the probes.
+    Here (the probes) and in ``_TemplateCheck`` (the student's own problems) are the only places a
+    student's template is ever rendered; never on a hidden problem.
     """
 
     def render() -> dict:
@@ -131,6 +143,81 @@ def confined_prompt_format(tokenizer, chat_template: str, deadline: Deadline = D
     except UnicodeEncodeError:
         raise TemplateError("CHAT_TEMPLATE: renders text that is not valid Unicode (lone surrogate)") from None
     return fmt
+
+
+TEMPLATE_RENDER_SECONDS = 120.0  # rendering the template on all of a submission's problems, every batch together
+RENDER_BATCH_CHARS = 8 << 20  # problems per forked child: a fork costs ~20 ms, so batches stay large
+RENDER_BATCH_PROBLEMS = 25_000
+
+
+@dataclass
+class _TemplateCheck:
+    """CHAT_TEMPLATE rendered on every problem tokenized, in batches, each in a forked child with time and memory caps.
+
+    Each rendering must be exactly prefix + problem + suffix, the prompt the model gets: the probes
+    find the format, this proves it on the student's own problems. The first difference is a
+    ``template`` violation naming the example; no rendering of it leaves the child.
+    """
+
+    tokenizer: Any
+    chat_template: str
+    fmt: PromptFormat
+    seconds: float = TEMPLATE_RENDER_SECONDS  # left, for every batch together
+    done: bool = False  # a difference was found (only the first is reported) or rendering failed
+    rendered: int = 0
+    indices: list[int] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    chars: int = 0
+
+    def queue(self, indices: tuple[int, ...], problems: tuple[str, ...]) -> bool:
+        """Add a chunk's problems; True when the batch is full and should be rendered now."""
+        if not self.done:
+            self.indices.extend(indices)
+            self.problems.extend(problems)
+            self.chars += sum(map(len, problems))
+        return self.chars >= RENDER_BATCH_CHARS or len(self.problems) >= RENDER_BATCH_PROBLEMS
+
+    def run(self, split: str, file: str, deadline: Deadline) -> Violation | None:
+        indices, problems = self.indices, self.problems
+        self.indices, self.problems, self.chars = [], [], 0
+        if self.done or not problems:
+            return None
+        stage = f"rendering CHAT_TEMPLATE on the '{split}' problems"
+        deadline.check(stage)
+        tokenizer, template, fmt = self.tokenizer, self.chat_template, self.fmt
+
+        def render() -> list | None:
+            try:
+                found = first_divergence(tokenizer, template, fmt, problems)
+            except UserError as exc:
+                return [0, str(exc)]
+            return None if found is None else [found[0], found[1]]
+
+        by_deadline = deadline.remaining() < self.seconds
+        start = time.monotonic()
+        try:
+            answer = call_forked(render, max(0.1, min(self.seconds, deadline.remaining())), TEMPLATE_MEMORY, MAX_TEMPLATE_ANSWER)
+        except ForkedCallError as exc:
+            self.done = True
+            if by_deadline and deadline.remaining() < 1.0:  # killed at the wall or its CPU limit: --timeout's doing
+                raise DeadlineExceeded(stage) from None
+            return Violation("template", f"CHAT_TEMPLATE: rendering it on your '{split}' problems {exc} (all of them "
+                                         f"together may take {TEMPLATE_RENDER_SECONDS:.0f} s)", split)  # fmt: skip
+        finally:
+            self.seconds -= time.monotonic() - start
+        self.rendered += len(problems)
+        if answer is None:
+            return None
+        self.done = True
+        k, detail = answer if isinstance(answer, list) and len(answer) == 2 else (0, "unreadable answer")
+        index = indices[k] if type(k) is int and 0 <= k < len(indices) else indices[0]
+        return Violation(
+            "template",
+            f"CHAT_TEMPLATE does not give {where(split, file)} example {index} the prompt the model gets ({detail}): "
+            "training and grading use the text before the problem + the problem + the text after it, as found on "
+            "the kit's probe problems, so make the template's text the same for every problem",
+            split, index,
+        )  # fmt: skip
 
 
 def read_test_set(test_file: str | Path) -> TestSet:
@@ -160,7 +247,8 @@ def _violation(exc: MaterializeError) -> Violation:
 
 
 def _timeout(deadline: Deadline, stage: str) -> Violation:
-    return Violation("timeout", f"checking did not finish within {deadline.seconds:g} s (stopped while {stage})", limit=int(deadline.seconds))
+    return Violation("timeout", f"checking did not finish within --timeout {deadline.seconds:g} s (stopped while {stage}); "
+                                "give it more with --timeout SECONDS", limit=int(deadline.seconds))  # fmt: skip
 
 
 @dataclass
@@ -173,6 +261,7 @@ class _SplitRun:
     max_length: int
     tests: TestSet | None
     sink: ArrowSink | None
+    template: _TemplateCheck | None = None
     violations: list[Violation] = field(default_factory=list)
     lengths: list[np.ndarray] = field(default_factory=list)
     prompt_lengths: list[np.ndarray] = field(default_factory=list)
@@ -218,6 +307,8 @@ class _SplitRun:
         deadline.check(f"tokenizing the '{self.name}' examples")
         indices, problems, solutions = zip(*self.pending)
         self.pending, self.pending_chars = [], 0
+        if self.template is not None and self.template.queue(indices, problems):
+            self._render(deadline)  # a forked child: before the decontamination thread starts
         with ThreadPoolExecutor(1) as worker:  # decontaminate while the tokenizer runs (in Rust, without the GIL)
             contaminated = worker.submit(self.contamination, indices, problems, solutions, deadline)
             encoded = encode_examples(self.tokenizer, self.fmt, problems, solutions)
@@ -248,8 +339,14 @@ class _SplitRun:
             for violation in find_contamination(self.tests, self.name, file, texts, deadline, field=field_name, indices=indices)
         ]
 
+    def _render(self, deadline: Deadline) -> None:
+        found = self.template.run(self.name, self.source.file, deadline) if self.template is not None else None
+        if found is not None:
+            self.violations.append(found)
+
     def finish(self, deadline: Deadline) -> EncodedSplit:
         self.flush(deadline)
+        self._render(deadline)
         source = self.source
         counted = count_violation(self.name, source.file, source.count, source.count_capped)
         if counted is not None:
@@ -269,7 +366,7 @@ class _SplitRun:
         )  # fmt: skip
 
 
-def _stream_split(run: _SplitRun, deadline: Deadline) -> EncodedSplit:
+def _stream_split(run: _SplitRun, deadline: Deadline, surveyor: Surveyor) -> EncodedSplit:
     limit = COUNT_LIMITS[run.name]
     try:
         for row in run.source.rows(deadline):
@@ -278,8 +375,9 @@ def _stream_split(run: _SplitRun, deadline: Deadline) -> EncodedSplit:
                     why = f"a row of {row.size:,} bytes, too long to read"
                     run.too_long(row.index, token_floor(run.tokenizer, row.size // 4), why, "", deadline)
                 continue
-            index, problem, solution = row
+            index, problem, solution, answer, source = row
             if index < limit:  # the row past the limit only shows that there are too many
+                surveyor.add(index, problem, solution, answer, source)
                 run.add(index, problem, solution, deadline)
         return run.finish(deadline)
     except BaseException:
@@ -330,6 +428,7 @@ def validate_submission(
     deadline: Deadline = Deadline(),
     data_dir: str | Path | None = None,
     confined: bool = False,
+    progress: Progress | None = None,
 ) -> Validation:
     """Run every check ``sft.py`` needs before training; never raises for a submission's mistakes.
 
@@ -339,6 +438,7 @@ def validate_submission(
     the trainer's input there when the submission is valid (and nothing when it is not).
     ``confined`` (grading): sft_utils.py runs under bubblewrap or as a separate uid, or not at all
     (SandboxUnavailable, a UserError), and ``test_file`` must then be unreadable to it.
+    ``progress(stage, rows, seconds)``: called about twice a second while the sandbox runs.
     """
     tests = read_test_set(test_file) if test_file else None
     submission = Path(submission).resolve()
@@ -361,7 +461,8 @@ def validate_submission(
         return result
     result.confinement = pending.process.confinement
     with pending:  # the sandbox's output folder lives until the splits have streamed through
-        _collect(pending, result, tokenizer, tests, deadline, data_dir)
+        _collect(pending, result, tokenizer, tests, deadline, data_dir, progress)
+        result.output = pending.output()
     if data_dir is not None:
         if result.ok:
             write_meta(result, data_dir)
@@ -371,7 +472,8 @@ def validate_submission(
     return result
 
 
-def _collect(pending, result: Validation, tokenizer, tests: TestSet | None, deadline: Deadline, data_dir: Path | None) -> None:
+def _collect(pending, result: Validation, tokenizer, tests: TestSet | None, deadline: Deadline, data_dir: Path | None,
+             progress: Progress | None = None) -> None:  # fmt: skip
     """Load the tokenizer while the sandbox runs, then stream its data through the checks."""
     problem: Violation | None = None
     if tokenizer is None:
@@ -381,7 +483,7 @@ def _collect(pending, result: Validation, tokenizer, tests: TestSet | None, dead
             problem = Violation("base_model", str(exc))
     result.tokenizer = tokenizer
     try:
-        data = pending.result(deadline)
+        data = pending.result(deadline, progress)
     except MaterializeError as exc:
         result.violations.append(_violation(exc))
         data = None
@@ -392,6 +494,7 @@ def _collect(pending, result: Validation, tokenizer, tests: TestSet | None, dead
         result.violations.append(problem)
     if data is None or tokenizer is None:
         return
+    result.violations.extend(_violation(exc) for exc in data.errors.values())  # the other split is still checked
     result.chat_template = data.chat_template
     try:
         result.fmt = confined_prompt_format(tokenizer, data.chat_template, deadline)
@@ -400,15 +503,23 @@ def _collect(pending, result: Validation, tokenizer, tests: TestSet | None, dead
         return
     if tests is not None:  # the template's constant text is trained with every example
         result.violations.extend(find_template_contamination(tests, result.fmt.prefix, result.fmt.suffix))
-    for name, source in data.splits.items():
-        sink = ArrowSink(data_dir / SPLIT_FILES[name]) if data_dir is not None and result.ok else None
-        run = _SplitRun(source, tokenizer, result.fmt, result.config.max_length, tests, sink)
-        try:
-            result.splits[name] = _stream_split(run, deadline)
-        except MaterializeError as exc:
-            result.violations.append(_violation(exc))
-        except DeadlineExceeded as exc:
-            result.violations.append(_timeout(deadline, str(exc)))
-            return
-        finally:
-            result.violations.extend(run.violations)
+    template = _TemplateCheck(tokenizer, data.chat_template, result.fmt, TEMPLATE_RENDER_SECONDS)
+    specials, train_problems = special_token_pattern(tokenizer), {}
+    try:
+        for name, source in data.splits.items():
+            sink = ArrowSink(data_dir / SPLIT_FILES[name]) if data_dir is not None and result.ok else None
+            run = _SplitRun(source, tokenizer, result.fmt, result.config.max_length, tests, sink, template)
+            surveyor = Surveyor(name, source.file, specials, train_problems)
+            try:
+                encoded = result.splits[name] = _stream_split(run, deadline, surveyor)
+                result.surveys[name] = surveyor.survey(encoded.lengths)
+                result.warnings.extend(surveyor.warnings())
+            except MaterializeError as exc:
+                result.violations.append(_violation(exc))
+            except DeadlineExceeded as exc:
+                result.violations.append(_timeout(deadline, str(exc)))
+                return
+            finally:
+                result.violations.extend(run.violations)
+    finally:
+        result.rendered = template.rendered
