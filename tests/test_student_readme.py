@@ -74,8 +74,10 @@ def test_the_readme_student_commands_run_in_order_on_the_tiny_model(tmp_path):
     numina_file = write_jsonl(tmp_path / "numina-cot.jsonl", rows)
     activate, commands, setting = readme_commands(numina_file)
     kit = kit_after_make_demo(tmp_path)
-    with (kit / "sft_config.yaml").open("a", encoding="utf-8") as config:
-        config.write(f"{setting}\n")  # "set max_steps: 5 in sft_config.yaml"
+    config = kit / "sft_config.yaml"  # "set max_steps: 5 in sft_config.yaml": its own line, as a student edits it
+    key = setting.split(":")[0]
+    config.write_text(re.sub(rf"^{key}: \S+", setting, config.read_text(encoding="utf-8"), count=1, flags=re.M))
+    assert setting in config.read_text(encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGING_FACE_", "PYTHON", "VIRTUAL_ENV"))}
     env["HF_HOME"] = str(tmp_path / "hf-home")  # a fresh machine: nothing cached, no token
 
@@ -93,7 +95,11 @@ def test_the_readme_student_commands_run_in_order_on_the_tiny_model(tmp_path):
     prepared = out["python data/prepare_numina.py"].splitlines()
     assert prepared[1].startswith(f"train: 30 rows -> {kit / 'data' / 'train.jsonl'} (2 without a \\boxed{{}} answer")
     assert prepared[2].startswith(f"val:   99 rows -> {kit / 'data' / 'val.jsonl'} (1 without a \\boxed{{}} answer")
-    assert "OK: the submission is valid" in out["python -m grader check"]
+    checked = out["python -m grader check"].splitlines()
+    assert checked[-1] == "OK: the submission is valid"
+    assert any(line.startswith("prompt format (") for line in checked)  # the prompt the model gets, shown once
+    (no_box,) = [line for line in checked if line.startswith("warning: no_box: train data")]  # 2 of 30 have no box
+    assert "2 of 30" in no_box
     assert f"saved: {kit / 'checkpoints' / 'final'}" in out["python sft.py"]
     record = json.loads((kit / "checkpoints" / "final" / "training_record.json").read_text())
     assert record["base_model"] == "runs/demo/build/base-model" and record["config"]["max_steps"] == 5
