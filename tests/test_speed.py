@@ -7,6 +7,7 @@ import os
 from dataclasses import replace
 
 import pytest
+import yaml
 import torch
 
 from grader.errors import UserError
@@ -40,6 +41,11 @@ def validated(tiny_default, tmp_path_factory):
     validation = validate_submission(sub, base_model=str(tiny_default["base_model"]), data_dir=work / "data")
     assert validation.ok
     return validation, load_validated(work / "data")[1], work
+
+
+def config_with(**changes) -> str:
+    """TRAIN_CONFIG with some keys changed or added (each key once: a duplicate key is an error)."""
+    return yaml.safe_dump({**yaml.safe_load(TRAIN_CONFIG), **changes}, sort_keys=False)
 
 
 def make_trainer(validated, tiny_default, speed: Speed, config_text: str = TRAIN_CONFIG, name: str = "out"):
@@ -168,9 +174,7 @@ def test_the_trainer_builds_padding_free_rows_when_the_speed_says_so(validated, 
 
 def test_merged_micro_batches_take_the_same_optimizer_steps(validated, tiny_default):
     """micro_batch_factor 4: b=2 x g=4 becomes b=8 x g=1; same examples per step, same weights after 3 steps."""
-    text = TRAIN_CONFIG.replace("per_device_train_batch_size: 16", "per_device_train_batch_size: 2").replace(
-        "gradient_accumulation_steps: 1", "gradient_accumulation_steps: 4"
-    ) + "max_steps: 3\nlogging_steps: 1\n"
+    text = config_with(per_device_train_batch_size=2, gradient_accumulation_steps=4, max_steps=3, logging_steps=1)
     weights, losses = [], []
     for factor in (1, 4):
         trainer = make_trainer(validated, tiny_default, replace(PADDED, micro_batch_factor=factor), text, f"merge{factor}")
@@ -187,9 +191,7 @@ def test_merged_micro_batches_take_the_same_optimizer_steps(validated, tiny_defa
 @pytest.mark.parametrize("speed", [PADDING_FREE, VARLEN], ids=["sdpa", "kit_varlen"])
 def test_padding_free_training_takes_the_same_steps_as_padded_training(validated, tiny_default, speed):
     """The whole trainer (loss normalisation over the step's tokens, accumulation, AdamW): same weights."""
-    text = TRAIN_CONFIG.replace("per_device_train_batch_size: 16", "per_device_train_batch_size: 4").replace(
-        "gradient_accumulation_steps: 1", "gradient_accumulation_steps: 2"
-    ) + "max_steps: 3\nlogging_steps: 1\n"
+    text = config_with(per_device_train_batch_size=4, gradient_accumulation_steps=2, max_steps=3, logging_steps=1)
     runs = []
     for name, chosen in (("padded", PADDED), ("packed", speed)):
         trainer = make_trainer(validated, tiny_default, chosen, text, f"same-{name}")
@@ -320,7 +322,7 @@ def test_bf16_trains_float32_master_weights_under_autocast_and_saves_bf16(valida
     """Outside DeepSpeed, AdamW must not update bf16 weights: a 1e-5 step is below bf16's resolution."""
     from grader.training.speed import store_like_base_model
 
-    text = TRAIN_CONFIG + "bf16: \"true\"\nmax_steps: 2\nlearning_rate: 1.0e-5\n"
+    text = config_with(bf16="true", max_steps=2, learning_rate=1.0e-5)
     speed = choose_speed(config_of(text), Hardware(), override="")
     assert speed.dtype == "float32"
     trainer = make_trainer(validated, tiny_default, speed, text, "bf16")
