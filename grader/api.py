@@ -23,8 +23,7 @@ from typing import Any
 
 from grader.batch.grade import GradeResult, SlurmOptions, Status  # plain data, no heavy imports
 from grader.evaluation.evaluate import DEFAULT_MAX_NEW_TOKENS, Summary, default_out_dir
-from grader.submission.check import DEFAULT_TIMEOUT, CheckReport
-from grader.submission.materialize import Progress
+from grader.submission.check import CheckReport
 
 # One layer's work, re-exported as it is: name -> (module, function).
 _OWN = {
@@ -45,38 +44,22 @@ def __getattr__(name: str) -> Any:
     return getattr(importlib.import_module(module), function)
 
 
-def check(
-    submission: str | Path = ".",
-    *,
-    base_model: str | None = None,
-    test: str | Path | None = None,
-    timeout: float = DEFAULT_TIMEOUT,
-    save: str | Path | None = None,
-    world_size: int = 1,
-    confined: bool = False,
-    unconfined_student_code: bool = False,
-    strict: bool = False,
-    report: str | Path | None = None,
-    progress: Progress | None = None,
-) -> CheckReport:
-    """Validate a submission (config, sandboxed data, exact-token limits; decontamination with ``test``).
+def check(submission: str | Path = ".", *, report: str | Path | None = None, unconfined_student_code: bool = False,
+          **options: Any) -> CheckReport:
+    """Validate a submission (``grader.submission.check.check``: base_model=, test=, timeout=, save=, strict=,
+    confined=, progress=, ...); check's report (``records.to_json`` of it is the ``--json`` object).
 
-    Returns check's report (``records.to_json`` of it is the ``--json`` object: ``ok``, per-split
-    stats, ``violations``, ``warnings``, ``prompt``, ...). ``save``: write the validated token ids
-    there when valid (``sft.py --validated`` trains on them). ``strict``: warnings fail it too.
-    ``report``: also write the data page there (one offline HTML file). ``progress(stage, rows,
-    seconds)``: called about twice a second while sft_utils.py runs in the sandbox.
-    ``confined`` (implied by ``save``: grading): sft_utils.py runs under bubblewrap or as a separate
-    uid, or a UserError says why it cannot; ``unconfined_student_code``: the instructor's explicit
-    leave to run it as a plain subprocess there anyway (for this process and what it starts).
+    ``report``: also write the data page there (one offline HTML file). ``unconfined_student_code``:
+    the instructor's explicit leave to run sft_utils.py as a plain subprocess where ``confined`` (or
+    ``save``) cannot confine it (for this process and what it starts).
     """
     from grader.submission.check import check as run_check
-    from grader.submission.sandbox import allow_unconfined_student_code
 
     if unconfined_student_code:
+        from grader.submission.sandbox import allow_unconfined_student_code
+
         allow_unconfined_student_code()
-    result = run_check(submission, base_model=base_model, test=test, timeout=timeout, save=save, world_size=world_size,
-                       confined=confined, strict=strict, progress=progress)  # fmt: skip
+    result = run_check(submission, **options)
     if report is not None:
         from grader.report.data_page import write_data_page
 
