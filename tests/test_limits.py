@@ -106,3 +106,18 @@ def test_oversize_examples_are_rejected_without_tokenizing_them_whole(submission
     assert 2048 < second.value <= exact and first.value > 2048
     assert result.splits["train"].lengths.tolist() == [result.splits["train"].lengths[0], -1, -1]
     assert result.stats()["train"].max_tokens == result.splits["train"].lengths[0]  # only tokenized ones count
+
+
+def test_counting_without_ids_counts_the_ids_the_trainer_gets(llama_tokenizer):
+    """A check that saves nothing counts tokens without building the ids: the same counts, example for example."""
+    from grader.submission.encode import encode_examples
+    from grader.submission.prompts import prompt_format
+
+    fmt = prompt_format(llama_tokenizer, default_template())
+    problems = ["What is 2+2?", "Ünïcödé ∑ 数学 problem", "", "<|end_of_text|> inside text", "x" * 5000, " lead space"]
+    solutions = [" $\\boxed{4}$", "", "∞" * 300, "<|begin_of_text|>", " y", "\n\n\t tabs"]
+    with_ids = encode_examples(llama_tokenizer, fmt, problems, solutions)
+    counted = encode_examples(llama_tokenizer, fmt, problems, solutions, ids=False)
+    assert counted.input_ids is None
+    assert counted.lengths == [len(ids) for ids in with_ids.input_ids] == with_ids.lengths
+    assert counted.prompt_lengths == with_ids.prompt_lengths

@@ -298,14 +298,9 @@ def check_special_tokens(tokenizer, fmt: PromptFormat) -> None:
         )  # fmt: skip
 
 
-def token_ids(tokenizer, texts: Sequence[str]) -> list[list[int]]:
-    """Each text's token ids, without added special tokens, in one batched call.
-
-    Straight to the Rust backend's ``encode_batch_fast`` (no offsets, masks or per-encoding
-    Python dicts) when the transformers wrapper would change nothing, i.e. no truncation, no
-    padding and the same special-token splitting: then the ids are exactly those of
-    ``tokenizer(texts, add_special_tokens=False)``, the fallback for any other tokenizer.
-    """
+def _fast_backend(tokenizer):
+    """The Rust backend when the transformers wrapper would change nothing (no truncation, no padding, the
+    same special-token splitting), else None."""
     backend = getattr(tokenizer, "_tokenizer", None)
     if (
         hasattr(backend, "encode_batch_fast")
@@ -313,8 +308,30 @@ def token_ids(tokenizer, texts: Sequence[str]) -> list[list[int]]:
         and backend.padding is None
         and backend.encode_special_tokens == bool(getattr(tokenizer, "split_special_tokens", False))
     ):
-        return [encoding.ids for encoding in backend.encode_batch_fast(list(texts), add_special_tokens=False)]
+        return backend
+    return None
+
+
+def _encodings(tokenizer, texts: Sequence[str]) -> list:
+    """Each text's encoding (``.ids``; ``len()`` counts without building the ids), in one batched call.
+
+    Straight to the Rust backend's ``encode_batch_fast`` (no offsets, masks or per-encoding Python
+    dicts) where it gives exactly ``tokenizer(texts, add_special_tokens=False)``'s ids, the fallback.
+    """
+    backend = _fast_backend(tokenizer)
+    if backend is not None:
+        return backend.encode_batch_fast(list(texts), add_special_tokens=False)
     return tokenizer(list(texts), add_special_tokens=False, return_attention_mask=False)["input_ids"]
+
+
+def token_ids(tokenizer, texts: Sequence[str]) -> list[list[int]]:
+    """Each text's token ids, without added special tokens, in one batched call."""
+    return [getattr(e, "ids", e) for e in _encodings(tokenizer, texts)]
+
+
+def token_counts(tokenizer, texts: Sequence[str]) -> list[int]:
+    """``[len(ids) for ids in token_ids(...)]``, from the same call, without turning the ids into Python lists."""
+    return [len(e) for e in _encodings(tokenizer, texts)]
 
 
 def encode_prompts(tokenizer, fmt: PromptFormat, problems: Sequence[str]) -> list[list[int]]:

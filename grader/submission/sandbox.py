@@ -480,6 +480,81 @@ class ConfinedProcess:
             self._stop()
 
 
+def _base_env(extra: dict[str, str] | None) -> dict[str, str]:
+    """The confined process's environment: the same everywhere, whatever the caller's."""
+    return {
+        "PATH": "/usr/bin:/bin",
+        "HOME": "/tmp",
+        "LANG": "C.UTF-8",
+        "PYTHONHASHSEED": "0",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONNOUSERSITE": "1",
+        "OMP_NUM_THREADS": "1",
+        "TOKENIZERS_PARALLELISM": "false",
+        "HF_HUB_OFFLINE": "1",
+        "HF_DATASETS_OFFLINE": "1",
+        **(extra or {}),
+    }
+
+
+@dataclass
+class _Launch:
+    """How the confined process starts: its command, environment and folder; the uid it drops to."""
+
+    cmd: list[str]
+    env: dict[str, str]
+    cwd: str
+    uid: int | None = None
+    cleanup: Callable[[], None] | None = None
+
+
+def _launch(plan: _Plan, confined: bool, argv: list[str], submission: Path, out: Path, env: dict[str, str],
+            limits: SandboxLimits, secrets: tuple[Path, ...]) -> _Launch:  # fmt: skip
+    """Under bubblewrap; as a separate uid; or, with a loud warning, as a plain subprocess."""
+    if plan.bwrap is not None:
+        env = {**env, "PYTHONPATH": SANDBOX_KIT, OUT_ENV: SANDBOX_OUT}
+        return _Launch(_bwrap_argv(plan.bwrap, submission, out, argv, env, limits), {}, "/")
+    uid = cleanup = None
+    if plan.confinement == "uid":
+        _refuse_readable(secrets)
+        warnings.warn(
+            "bubblewrap is not available: sft_utils.py ran as a separate unprivileged uid with resource "
+            "limits: it could read what every user on this machine may read"
+            + (", without network." if plan.network_cut else ", and reach the network."),
+            stacklevel=3,
+        )
+        uid = sandbox_uid.pick_uid()
+        view = sandbox_uid.make_view(submission)
+        cleanup = functools.partial(sandbox_uid.close_view, view, out)
+        submission, out = view / "submission", sandbox_uid.view_output(view, uid)
+    elif confined:
+        warnings.warn(
+            f"{UNCONFINED_FLAG}: sft_utils.py ran UNCONFINED, as a plain subprocess of this user with resource "
+            "limits only: it could read and change everything this user can, the kit and the results included.",
+            stacklevel=3,
+        )
+    else:
+        warnings.warn(
+            "bubblewrap is not available: sft_utils.py runs as a plain subprocess with resource limits "
+            "only; it can read your files and reach the network. Install bubblewrap (apt-get install "
+            "bubblewrap) for a real sandbox.",
+            stacklevel=3,
+        )
+    env = {**env, "PYTHONPATH": str(GRADER_DIR.parent), OUT_ENV: str(out)}
+    return _Launch(argv, env, str(submission), uid, cleanup)
+
+
+def _rlimits(limits: SandboxLimits) -> tuple[tuple[int, int], ...]:
+    return (
+        (resource.RLIMIT_AS, limits.memory_bytes),
+        (resource.RLIMIT_CPU, int(limits.wall_seconds) + 5),
+        (resource.RLIMIT_FSIZE, limits.max_file_bytes),
+        (resource.RLIMIT_NOFILE, limits.max_open_files),
+        (resource.RLIMIT_CORE, 0),
+        (resource.RLIMIT_NPROC, _nproc_limit(limits.max_processes)),
+    )
+
+
 def start_confined(
     argv: list[str],
     submission: Path,
@@ -502,114 +577,87 @@ def start_confined(
     wall = limits.wall_seconds if wall_seconds is None else max(0.1, min(wall_seconds, limits.wall_seconds))
     submission, out = Path(submission).resolve(), Path(out).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    base_env = {
-        "PATH": "/usr/bin:/bin",
-        "HOME": "/tmp",
-        "LANG": "C.UTF-8",
-        "PYTHONHASHSEED": "0",
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "PYTHONNOUSERSITE": "1",
-        "OMP_NUM_THREADS": "1",
-        "TOKENIZERS_PARALLELISM": "false",
-        "HF_HUB_OFFLINE": "1",
-        "HF_DATASETS_OFFLINE": "1",
-        **(env or {}),
-    }
     plan = _plan(confined)
-    confinement, uid, cleanup = plan.confinement, None, None
-    if plan.bwrap is not None:
-        base_env["PYTHONPATH"] = SANDBOX_KIT
-        base_env[OUT_ENV] = SANDBOX_OUT
-        cmd = _bwrap_argv(plan.bwrap, submission, out, argv, base_env, limits)
-        popen_env: dict[str, str] = {}
-        cwd = "/"
-    else:
-        if confinement == "uid":
-            _refuse_readable(secrets)
-            warnings.warn(
-                "bubblewrap is not available: sft_utils.py ran as a separate unprivileged uid with resource "
-                "limits: it could read what every user on this machine may read"
-                + (", without network." if plan.network_cut else ", and reach the network."),
-                stacklevel=2,
-            )
-            uid = sandbox_uid.pick_uid()
-            view = sandbox_uid.make_view(submission)
-            cleanup = functools.partial(sandbox_uid.close_view, view, out)
-            submission, out = view / "submission", sandbox_uid.view_output(view, uid)
-        elif confined:
-            warnings.warn(
-                f"{UNCONFINED_FLAG}: sft_utils.py ran UNCONFINED, as a plain subprocess of this user with resource "
-                "limits only: it could read and change everything this user can, the kit and the results included.",
-                stacklevel=2,
-            )
-        else:
-            warnings.warn(
-                "bubblewrap is not available: sft_utils.py runs as a plain subprocess with resource limits "
-                "only; it can read your files and reach the network. Install bubblewrap (apt-get install "
-                "bubblewrap) for a real sandbox.",
-                stacklevel=2,
-            )
-        base_env["PYTHONPATH"] = str(GRADER_DIR.parent)
-        base_env[OUT_ENV] = str(out)
-        cmd = argv
-        popen_env = base_env
-        cwd = str(submission)
-
+    launch = _launch(plan, confined, argv, submission, out, _base_env(env), limits, secrets)
     cgroups = _Cgroups(limits)
-    if confinement == "bubblewrap" and not cgroups.caps_processes and os.getuid() == 0:
+    if plan.confinement == "bubblewrap" and not cgroups.caps_processes and os.getuid() == 0:
         warnings.warn("running as root without writable cgroups: the sandbox's process count is not capped", stacklevel=2)
-    rlimits = (
-        (resource.RLIMIT_AS, limits.memory_bytes),
-        (resource.RLIMIT_CPU, int(limits.wall_seconds) + 5),
-        (resource.RLIMIT_FSIZE, limits.max_file_bytes),
-        (resource.RLIMIT_NOFILE, limits.max_open_files),
-        (resource.RLIMIT_CORE, 0),
-        (resource.RLIMIT_NPROC, _nproc_limit(limits.max_processes)),
-    )
+    rlimits = _rlimits(limits)
 
     def limit_child() -> None:
         cgroups.join()
         for res, value in rlimits:
             resource.setrlimit(res, (value, value))
-        if uid is not None:
-            sandbox_uid.drop_privileges(uid, plan.network_cut)
+        if launch.uid is not None:
+            sandbox_uid.drop_privileges(launch.uid, plan.network_cut)
 
     read_fd, write_fd = os.pipe()
     start = time.monotonic()
     try:
-        proc = subprocess.Popen(
-            cmd,
-            cwd=cwd,
-            env=popen_env,
-            stdin=subprocess.DEVNULL,
-            stdout=write_fd,
-            stderr=write_fd,
-            preexec_fn=limit_child,
-            start_new_session=True,
-        )
+        proc = subprocess.Popen(launch.cmd, cwd=launch.cwd, env=launch.env, stdin=subprocess.DEVNULL, stdout=write_fd,
+                                stderr=write_fd, preexec_fn=limit_child, start_new_session=True)  # fmt: skip
     except BaseException:
         os.close(read_fd)
         cgroups.close()
-        if cleanup is not None:
-            cleanup()
+        if launch.cleanup is not None:
+            launch.cleanup()
         raise
     finally:
         os.close(write_fd)
     tail = _Tail(read_fd)
     tail.start()
-    return ConfinedProcess(proc, cgroups, tail, wall, confinement, start, uid, cleanup)
+    return ConfinedProcess(proc, cgroups, tail, wall, plan.confinement, start, launch.uid, launch.cleanup)
 
 
 class ForkedCallError(Exception):
     """A forked call ran out of time or memory, failed, or answered too much; says which."""
 
 
+@dataclass
+class Forked:
+    """A forked call under way (``start_forked``): the caller works on, then asks for its ``result()``."""
+
+    pid: int
+    fd: int
+    end: float  # time.monotonic() by which it must have answered
+    seconds: float
+    max_answer: int
+
+    def cancel(self) -> None:
+        """Kill and reap the child without waiting for its answer."""
+        os.close(self.fd)
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        os.waitpid(self.pid, 0)
+
+    def result(self) -> object:
+        """The child's answer, waiting at most until its wall time is up; the child is reaped either way."""
+        try:
+            data = _read_until_eof(self.fd, self.end, self.seconds, self.max_answer)
+        finally:
+            self.cancel()
+        if not data:
+            raise ForkedCallError("stopped without an answer")
+        answer = json.loads(data)
+        if "failure" in answer:
+            raise ForkedCallError(answer["failure"])
+        return answer["result"]
+
+
 def call_forked(fn: Callable[[], object], seconds: float, extra_memory: int, max_answer: int) -> object:
-    """``fn()``'s JSON-able result, computed in a forked child with time and memory caps.
+    """``fn()``'s JSON-able result, computed in a forked child with time and memory caps (see ``start_forked``)."""
+    return start_forked(fn, seconds, extra_memory, max_answer).result()
+
+
+def start_forked(fn: Callable[[], object], seconds: float, extra_memory: int, max_answer: int) -> Forked:
+    """Start ``fn()`` in a forked child with time and memory caps; its JSON-able result comes from ``result()``.
 
     For work on untrusted data that needs this process's state (a loaded tokenizer) but must
     not run unbounded in it. The child gets ``extra_memory`` bytes of address space beyond what
     it inherits, ``seconds`` of CPU and of wall time, and may answer at most ``max_answer`` bytes.
+    Fork before starting threads of your own: the child keeps only the thread that forked.
     """
     read_fd, write_fd = os.pipe()
     pid = os.fork()
@@ -629,25 +677,11 @@ def call_forked(fn: Callable[[], object], seconds: float, extra_memory: int, max
         finally:
             os._exit(0)
     os.close(write_fd)
-    try:
-        data = _read_until_eof(read_fd, seconds, max_answer)
-    finally:
-        os.close(read_fd)
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        os.waitpid(pid, 0)
-    if not data:
-        raise ForkedCallError("stopped without an answer")
-    answer = json.loads(data)
-    if "failure" in answer:
-        raise ForkedCallError(answer["failure"])
-    return answer["result"]
+    return Forked(pid, read_fd, time.monotonic() + seconds, seconds, max_answer)
 
 
-def _read_until_eof(fd: int, seconds: float, max_bytes: int) -> bytes:
-    end, received = time.monotonic() + seconds, bytearray()
+def _read_until_eof(fd: int, end: float, seconds: float, max_bytes: int) -> bytes:
+    received = bytearray()
     while True:
         ready, _, _ = select.select([fd], [], [], max(0.0, end - time.monotonic()))
         if not ready:

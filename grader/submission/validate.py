@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -37,7 +37,9 @@ from grader.submission.materialize import MaterializeError, Progress, SplitSourc
 from grader.submission.prompts import (
     FORMAT_NAME, PromptFormat, TemplateError, first_divergence, prompt_format, write_format,
 )  # fmt: skip
-from grader.submission.sandbox import Deadline, DeadlineExceeded, ForkedCallError, SandboxLimits, call_forked
+from grader.submission.sandbox import (
+    Deadline, DeadlineExceeded, Forked, ForkedCallError, SandboxLimits, call_forked, start_forked,
+)  # fmt: skip
 from grader.submission.shadowing import find_shadowing
 from grader.submission.survey import DataWarning, SplitSurvey, Surveyor, special_token_pattern
 from grader.submission.tokenizer import load_tokenizer
@@ -150,6 +152,15 @@ RENDER_BATCH_CHARS = 8 << 20  # problems per forked child: a fork costs ~20 ms, 
 RENDER_BATCH_PROBLEMS = 25_000
 
 
+@dataclass(frozen=True)
+class _Rendering:
+    child: Forked
+    indices: list[int]
+    split: str
+    by_deadline: bool  # its time was cut to the deadline's (a kill then is --timeout's doing)
+    start: float
+
+
 @dataclass
 class _TemplateCheck:
     """CHAT_TEMPLATE rendered on every problem tokenized, in batches, each in a forked child with time and memory caps.
@@ -168,6 +179,7 @@ class _TemplateCheck:
     indices: list[int] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     chars: int = 0
+    pending: _Rendering | None = None  # the child rendering the last full batch
 
     def queue(self, indices: tuple[int, ...], problems: tuple[str, ...]) -> bool:
         """Add a chunk's problems; True when the batch is full and should be rendered now."""
@@ -177,13 +189,13 @@ class _TemplateCheck:
             self.chars += sum(map(len, problems))
         return self.chars >= RENDER_BATCH_CHARS or len(self.problems) >= RENDER_BATCH_PROBLEMS
 
-    def run(self, split: str, file: str, deadline: Deadline) -> Violation | None:
+    def start(self, split: str, deadline: Deadline) -> None:
+        """Fork the child that renders the queued problems; the caller tokenizes meanwhile, then ``collect``s."""
         indices, problems = self.indices, self.problems
         self.indices, self.problems, self.chars = [], [], 0
         if self.done or not problems:
-            return None
-        stage = f"rendering CHAT_TEMPLATE on the '{split}' problems"
-        deadline.check(stage)
+            return
+        deadline.check(f"rendering CHAT_TEMPLATE on the '{split}' problems")
         tokenizer, template, fmt = self.tokenizer, self.chat_template, self.fmt
 
         def render() -> list | None:
@@ -193,19 +205,33 @@ class _TemplateCheck:
                 return [0, str(exc)]
             return None if found is None else [found[0], found[1]]
 
-        by_deadline = deadline.remaining() < self.seconds
-        start = time.monotonic()
+        seconds = max(0.1, min(self.seconds, deadline.remaining()))
+        child = start_forked(render, seconds, TEMPLATE_MEMORY, MAX_TEMPLATE_ANSWER)
+        self.pending = _Rendering(child, indices, split, deadline.remaining() < self.seconds, time.monotonic())
+
+    def abandon(self) -> None:
+        """Stop a started child (the split stopped early: a deadline, an error)."""
+        if self.pending is not None:
+            self.pending.child.cancel()
+            self.pending = None
+
+    def collect(self, file: str) -> Violation | None:
+        """The started child's verdict: None, or the first example whose rendering differs (or why rendering failed)."""
+        if self.pending is None:
+            return None
+        pending, self.pending = self.pending, None
+        child, indices, split, by_deadline, start = pending.child, pending.indices, pending.split, pending.by_deadline, pending.start
         try:
-            answer = call_forked(render, max(0.1, min(self.seconds, deadline.remaining())), TEMPLATE_MEMORY, MAX_TEMPLATE_ANSWER)
+            answer = child.result()
         except ForkedCallError as exc:
             self.done = True
-            if by_deadline and deadline.remaining() < 1.0:  # killed at the wall or its CPU limit: --timeout's doing
-                raise DeadlineExceeded(stage) from None
+            if by_deadline:  # killed at the wall or its CPU limit: --timeout's doing
+                raise DeadlineExceeded(f"rendering CHAT_TEMPLATE on the '{split}' problems") from None
             return Violation("template", f"CHAT_TEMPLATE: rendering it on your '{split}' problems {exc} (all of them "
                                          f"together may take {TEMPLATE_RENDER_SECONDS:.0f} s)", split)  # fmt: skip
         finally:
             self.seconds -= time.monotonic() - start
-        self.rendered += len(problems)
+        self.rendered += len(indices)
         if answer is None:
             return None
         self.done = True
@@ -251,6 +277,14 @@ def _timeout(deadline: Deadline, stage: str) -> Violation:
                                 "give it more with --timeout SECONDS", limit=int(deadline.seconds))  # fmt: skip
 
 
+@dataclass(frozen=True)
+class _Chunk:
+    indices: tuple[int, ...]
+    problems: tuple[str, ...]
+    encoded: Future  # of encode_examples(...): the ids
+    contaminated: Future  # of list[Violation]
+
+
 @dataclass
 class _SplitRun:
     """One split streaming through encode -> limits -> decontamination -> (Arrow file)."""
@@ -267,13 +301,15 @@ class _SplitRun:
     prompt_lengths: list[np.ndarray] = field(default_factory=list)
     pending: list[tuple[int, str, str]] = field(default_factory=list)
     pending_chars: int = 0
+    in_flight: _Chunk | None = None  # the chunk being tokenized and decontaminated while the next one is read
+    pool: ThreadPoolExecutor | None = None
 
     @property
     def name(self) -> str:
         return self.source.name
 
     def too_long(self, index: int, at_least: int, why: str, problem: str, deadline: Deadline) -> None:
-        self.flush(deadline)  # lengths stay in example order
+        self.drain(deadline)  # lengths stay in example order
         self.violations.append(
             lower_bound_violation(self.name, self.source.file, index, at_least, why, self.max_length, problem)
         )
@@ -302,25 +338,53 @@ class _SplitRun:
             self.flush(deadline)
 
     def flush(self, deadline: Deadline) -> None:
+        """Send the queued examples off: tokenized (Rust, without the GIL) and decontaminated in two threads
+        while the caller reads the next chunk; the chunk before is recorded first, so only one is in flight."""
         if not self.pending:
             return
         deadline.check(f"tokenizing the '{self.name}' examples")
         indices, problems, solutions = zip(*self.pending)
         self.pending, self.pending_chars = [], 0
+        self._record()
         if self.template is not None and self.template.queue(indices, problems):
-            self._render(deadline)  # a forked child: before the decontamination thread starts
-        with ThreadPoolExecutor(1) as worker:  # decontaminate while the tokenizer runs (in Rust, without the GIL)
-            contaminated = worker.submit(self.contamination, indices, problems, solutions, deadline)
-            encoded = encode_examples(self.tokenizer, self.fmt, problems, solutions)
-            lengths = np.fromiter(map(len, encoded.input_ids), np.int64, len(indices))
-            self.lengths.append(lengths)
-            self.prompt_lengths.append(np.asarray(encoded.prompt_lengths, np.int64))
-            for k in np.flatnonzero(lengths > self.max_length):
-                self.violations.append(length_violation(
-                    self.name, self.source.file, indices[k], int(lengths[k]), encoded.prompt_lengths[k], self.max_length,
-                    problems[k],
-                ))  # fmt: skip
-            self.violations.extend(contaminated.result())
+            self._collect_rendering()  # one child at a time
+            self.template.start(self.name, deadline)  # forked while no thread of ours is busy
+        if self.pool is None:
+            self.pool = ThreadPoolExecutor(2, thread_name_prefix=f"check-{self.name}")
+        self.in_flight = _Chunk(
+            indices, problems,
+            self.pool.submit(encode_examples, self.tokenizer, self.fmt, problems, solutions, self.sink is not None),
+            self.pool.submit(self.contamination, indices, problems, solutions, deadline),
+        )  # fmt: skip
+
+    def drain(self, deadline: Deadline) -> None:
+        """Every example queued so far, recorded."""
+        self.flush(deadline)
+        self._record()
+
+    def close(self) -> None:
+        """Wait for the threads and stop a rendering child (the split ended, or stopped early)."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+        if self.template is not None:
+            self.template.abandon()
+
+    def _record(self) -> None:
+        """The in-flight chunk's lengths, violations and ids (waiting for them), in example order."""
+        chunk, self.in_flight = self.in_flight, None
+        if chunk is None:
+            return
+        encoded = chunk.encoded.result()
+        lengths = np.asarray(encoded.lengths, np.int64)
+        self.lengths.append(lengths)
+        self.prompt_lengths.append(np.asarray(encoded.prompt_lengths, np.int64))
+        for k in np.flatnonzero(lengths > self.max_length):
+            self.violations.append(length_violation(
+                self.name, self.source.file, chunk.indices[k], int(lengths[k]), encoded.prompt_lengths[k], self.max_length,
+                chunk.problems[k],
+            ))  # fmt: skip
+        self.violations.extend(chunk.contaminated.result())
         if self.sink is not None:
             if self.violations:
                 self.sink.discard()
@@ -339,14 +403,17 @@ class _SplitRun:
             for violation in find_contamination(self.tests, self.name, file, texts, deadline, field=field_name, indices=indices)
         ]
 
-    def _render(self, deadline: Deadline) -> None:
-        found = self.template.run(self.name, self.source.file, deadline) if self.template is not None else None
+    def _collect_rendering(self) -> None:
+        found = self.template.collect(self.source.file) if self.template is not None else None
         if found is not None:
             self.violations.append(found)
 
     def finish(self, deadline: Deadline) -> EncodedSplit:
-        self.flush(deadline)
-        self._render(deadline)
+        self.drain(deadline)
+        self._collect_rendering()
+        if self.template is not None:  # the last, partial batch
+            self.template.start(self.name, deadline)
+            self._collect_rendering()
         source = self.source
         counted = count_violation(self.name, source.file, source.count, source.count_capped)
         if counted is not None:
@@ -384,6 +451,8 @@ def _stream_split(run: _SplitRun, deadline: Deadline, surveyor: Surveyor) -> Enc
         if run.sink is not None:
             run.sink.discard()
         raise
+    finally:
+        run.close()
 
 
 def write_meta(validation: Validation, data_dir: Path) -> None:

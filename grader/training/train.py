@@ -25,7 +25,7 @@ from grader.submission.budget import trained_tokens
 from grader.submission.config import CONFIG_NAME, TrainConfig, read_config
 from grader.submission.prompts import read_format, write_format
 from grader.submission.sandbox import Deadline, SandboxLimits
-from grader.submission.validate import SplitStats, Validation, read_meta, validate_submission
+from grader.submission.validate import DatasetMeta, SplitStats, Validation, read_meta, validate_submission
 
 if TYPE_CHECKING:
     from grader.training.speed import Speed
@@ -222,6 +222,40 @@ def _validate(submission: str | Path, config: str | Path | None, base_model: str
     return validation
 
 
+def _save(trainer, tokenizer, final: Path) -> None:
+    """The model, with a clean greedy generation config (nothing inherited from the base model carries over)."""
+    from transformers import GenerationConfig
+
+    from grader.training.speed import store_like_base_model
+
+    trainer.model.generation_config = GenerationConfig(
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+        do_sample=False,
+    )
+    store_like_base_model(trainer)  # bf16 training on float32 master weights saves bf16 weights
+    trainer.save_model(str(final))  # under ZeRO-3 this gathers the full 16-bit weights
+
+
+def _record(trainer, meta: DatasetMeta, base_model: str, format_sha256: str, train_ds, tokens: int,
+            world_size: int) -> TrainingRecord:  # fmt: skip
+    history = trainer.state.log_history
+    return TrainingRecord(
+        base_model=base_model,
+        config=meta.config,
+        stats=meta.stats,
+        prompt_format_sha256=format_sha256,
+        train_tokens_sha256=_token_sha256(train_ds),
+        trained_tokens=tokens,
+        world_size=world_size,
+        final_train_loss=next((log["train_loss"] for log in reversed(history) if "train_loss" in log), None),
+        train_seconds=next((log["train_runtime"] for log in reversed(history) if "train_runtime" in log), None),
+        log_history=history,
+        bf16=trained_in_bf16(trainer),
+    )
+
+
 def train(
     submission: str | Path = ".",
     *,
@@ -253,7 +287,6 @@ def train(
                 validation = _validate(submission, config, base_model, data_dir, sandbox_timeout)
     meta, train_ds, val_ds = load_validated(data_dir)
 
-    from transformers import GenerationConfig
     from trl import SFTTrainer
 
     from grader.submission.tokenizer import load_tokenizer
@@ -277,40 +310,18 @@ def train(
     if expected != prepared or (not train_config.packing and len(train_ds) != len(trainer.train_dataset)):
         raise RuntimeError(f"the trainer's dataset differs from the validated one ({prepared} vs {expected} tokens)")
 
-    from grader.training.speed import store_like_base_model
     from grader.training.throughput import NAME as THROUGHPUT_NAME, ThroughputMeter
 
     trainer.add_callback(ThroughputMeter(trainer, output_dir / THROUGHPUT_NAME))  # checkpoints/throughput.json
     trainer.train()
 
     final = output_dir / FINAL_DIR
-    # A clean greedy config: nothing inherited from the base model (sampling, penalties) carries over.
-    trainer.model.generation_config = GenerationConfig(
-        bos_token_id=tokenizer.bos_token_id,
-        eos_token_id=tokenizer.eos_token_id,
-        pad_token_id=tokenizer.pad_token_id,
-        do_sample=False,
-    )
-    store_like_base_model(trainer)  # bf16 training on float32 master weights saves bf16 weights
-    trainer.save_model(str(final))  # under ZeRO-3 this gathers the full 16-bit weights
+    _save(trainer, tokenizer, final)
     if state.is_main_process:
         tokenizer.save_pretrained(str(final))
         write_format(final, fmt)
-        history = trainer.state.log_history
-        record = TrainingRecord(
-            base_model=base_model,
-            config=meta.config,
-            stats=meta.stats,
-            prompt_format_sha256=fmt.sha256,
-            train_tokens_sha256=_token_sha256(train_ds),
-            trained_tokens=trained_tokens(train_config, expected, len(train_ds), state.num_processes),
-            world_size=state.num_processes,
-            final_train_loss=next((log["train_loss"] for log in reversed(history) if "train_loss" in log), None),
-            train_seconds=next((log["train_runtime"] for log in reversed(history) if "train_runtime" in log), None),
-            log_history=history,
-            bf16=trained_in_bf16(trainer),
-        )
-        records.save(final / RECORD_NAME, record)
+        tokens = trained_tokens(train_config, expected, len(train_ds), state.num_processes)
+        records.save(final / RECORD_NAME, _record(trainer, meta, base_model, fmt.sha256, train_ds, tokens, state.num_processes))
         print(f"saved: {final}")
     state.wait_for_everyone()
     return final
