@@ -29,6 +29,17 @@ def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
         raise
 
 
+def sweep(folder: str | os.PathLike[str]) -> list[Path]:
+    """Remove what writes that never finished left in ``folder`` (a process killed between the temp file and
+    the rename); only ``write_text_atomic``'s own temp names. Call it where no write can be under way."""
+    removed = []
+    for path in Path(folder).glob(".*.tmp"):
+        if path.is_file() and not path.is_symlink():
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
 def write_json_atomic(path: str | os.PathLike[str], value: Any) -> None:
     write_text_atomic(path, json.dumps(value, indent=2, ensure_ascii=False) + "\n")
 

@@ -67,3 +67,15 @@ def test_a_missing_or_torn_file_is_one_line(tmp_path):
     (tmp_path / "torn.json").write_text('{"name": ')
     with pytest.raises(RecordError, match="unreadable"):
         records.load(tmp_path / "torn.json", Outer)
+
+
+def test_sweep_removes_only_unfinished_writes(tmp_path):
+    """A write killed between its temp file and the rename leaves `.<name>.<random>.tmp`; a resumed grade sweeps it."""
+    from grader.atomic import sweep, write_text_atomic
+
+    write_text_atomic(tmp_path / "state.json", "{}")
+    (tmp_path / ".state.json.k1ll3d.tmp").write_text('{"half')
+    (tmp_path / ".lock").write_text("")
+    (tmp_path / "notes.tmp").write_text("the student's")
+    assert sweep(tmp_path) == [tmp_path / ".state.json.k1ll3d.tmp"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".lock", "notes.tmp", "state.json"]

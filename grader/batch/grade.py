@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from grader import records
-from grader.atomic import file_sha256
+from grader.atomic import file_sha256, sweep
 from grader.batch import intake
 from grader.batch.gradebook import write_final, write_grades
 from grader.batch.intake import IdMap, IntakeError, Source, snapshot
@@ -319,7 +319,8 @@ def grade(
                 return GradeResult(batch, _states(batch, chosen), submitted_only=submitted, changed=changed)
         else:
             for submission_id in jobs:
-                reap_orphans(batch, submission_id)
+                reap_orphans(batch, submission_id)  # then nothing of an earlier run writes there any more
+                sweep(batch.submission(submission_id).root)
             _grade_local(batch, jobs, str(gpus), gpus_per_job, cpu_workers, progress)
     return GradeResult(batch, _states(batch, chosen), changed=changed)
 
