@@ -205,6 +205,31 @@ def test_saved_tokens_are_exactly_the_plain_tokenizer_calls(submission_factory, 
     assert first.splits["train"].lengths.tolist() == [len(seq) for seq in ids]
 
 
+def test_chunks_in_flight_keep_example_order(submission_factory, llama_tokenizer, tmp_path, monkeypatch):
+    """Many chunks in flight at once (one example each): the same lengths and the same violations,
+    in example order, as one chunk, with too-long, proven-too-long and contaminated examples among them."""
+    leaked = "A train leaves the station at noon travelling at sixty miles per hour toward a distant city far away"
+    rows = [{"problem": f"What is {i} + 2?", "solution": f"{i} + 2 = {i + 2}, so $\\boxed{{{i + 2}}}$."} for i in range(40)]
+    rows[3]["solution"] = " " + " ".join("1234567890" * 3)  # under 64 characters, over 64 tokens with the prompt
+    rows[11]["solution"] = "x" * 20_000  # proven too long from its size alone: drains the chunks in flight
+    rows[17]["problem"] = leaked  # a hidden test problem
+    rows[29]["solution"] = rows[3]["solution"]
+    sub = submission_factory(train_rows=rows, val_rows=ROWS, config="max_length: 64\n")
+    tests = tmp_path / "test.jsonl"
+    tests.write_text(json.dumps({"id": "t1", "problem": leaked}) + "\n")
+    runs = []
+    for chunk_chars in (None, 10):
+        if chunk_chars is not None:
+            monkeypatch.setattr(grader.submission.validate, "CHUNK_CHARS", chunk_chars)
+        result = validate_submission(sub, base_model=LLAMA, tokenizer=llama_tokenizer, test_file=tests)
+        runs.append(([(v.code, v.split, v.index) for v in result.violations], result.splits["train"].lengths.tolist()))
+    (one, lengths), (many, chunked_lengths) = runs
+    assert many == one and chunked_lengths == lengths
+    assert [(code, index) for code, split, index in one if split == "train"] == [
+        ("example_too_long", 3), ("example_too_long", 11), ("contamination", 17), ("example_too_long", 29)]  # fmt: skip
+    assert lengths[3] == lengths[29] > 64 and lengths[11] == -1
+
+
 def test_nothing_is_saved_for_an_invalid_submission(submission_factory, tmp_path, capsys):
     sub = submission_factory(train_rows=ROWS, val_rows=ROWS)
     save = tmp_path / "saved"

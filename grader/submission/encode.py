@@ -72,15 +72,17 @@ class Encoded:
 
 def encode_examples(tokenizer, fmt: PromptFormat, problems: Sequence[str], solutions: Sequence[str],
                     ids: bool = True) -> Encoded:  # fmt: skip
-    """Prompt ids + solution ids + EOS for each example (two batched tokenizer calls).
+    """Prompt ids + solution ids + EOS for each example (batched tokenizer calls).
 
-    ``ids=False`` counts the same tokens of the same calls without building 400 Python ints per
-    example: what a check that saves nothing needs (a third of its time at course scale).
+    ``ids=False`` counts the same tokens without building 400 Python ints per example, in one
+    call for problems and solutions together: what a check that saves nothing needs (a third of
+    its time at course scale; docs/benchmarks.md).
     """
     if not ids:
         frame = len(fmt.prefix_ids) + len(fmt.suffix_ids)
-        prompt_lengths = [frame + n for n in token_counts(tokenizer, problems)]
-        return Encoded(None, prompt_lengths, [p + n + 1 for p, n in zip(prompt_lengths, token_counts(tokenizer, solutions))])
+        counts = token_counts(tokenizer, [*problems, *solutions])  # one call: the tokenizer's threads split it once
+        prompt_lengths = [frame + n for n in counts[: len(problems)]]
+        return Encoded(None, prompt_lengths, [p + n + 1 for p, n in zip(prompt_lengths, counts[len(problems) :])])
     prompts = encode_prompts(tokenizer, fmt, problems)
     eos = [fmt.eos_id]
     answers = token_ids(tokenizer, solutions)

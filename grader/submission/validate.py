@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -147,6 +148,7 @@ def confined_prompt_format(tokenizer, chat_template: str, deadline: Deadline = D
     return fmt
 
 
+IN_FLIGHT = 2  # chunks tokenized and decontaminated at once, behind the one being read
 TEMPLATE_RENDER_SECONDS = 120.0  # rendering the template on all of a submission's problems, every batch together
 RENDER_BATCH_CHARS = 8 << 20  # problems per forked child: a fork costs ~20 ms, so batches stay large
 RENDER_BATCH_PROBLEMS = 25_000
@@ -301,8 +303,11 @@ class _SplitRun:
     prompt_lengths: list[np.ndarray] = field(default_factory=list)
     pending: list[tuple[int, str, str]] = field(default_factory=list)
     pending_chars: int = 0
-    in_flight: _Chunk | None = None  # the chunk being tokenized and decontaminated while the next one is read
-    pool: ThreadPoolExecutor | None = None
+    # Chunks being tokenized and decontaminated while the next one is read, oldest first: two, so the
+    # tokenizer starts the next chunk the moment it ends one instead of waiting for the reader.
+    in_flight: deque[_Chunk] = field(default_factory=deque)
+    encoder: ThreadPoolExecutor | None = None  # one thread each: chunks queue behind each other, in order
+    checker: ThreadPoolExecutor | None = None
 
     @property
     def name(self) -> str:
@@ -339,52 +344,62 @@ class _SplitRun:
 
     def flush(self, deadline: Deadline) -> None:
         """Send the queued examples off: tokenized (Rust, without the GIL) and decontaminated in two threads
-        while the caller reads the next chunk; the chunk before is recorded first, so only one is in flight."""
+        while the caller reads the next chunk; the oldest is recorded first when ``IN_FLIGHT`` are out."""
         if not self.pending:
             return
         deadline.check(f"tokenizing the '{self.name}' examples")
         indices, problems, solutions = zip(*self.pending)
         self.pending, self.pending_chars = [], 0
-        self._record()
         if self.template is not None and self.template.queue(indices, problems):
+            self._record(every=True)  # fork while no thread of ours is busy
             self._collect_rendering()  # one child at a time
-            self.template.start(self.name, deadline)  # forked while no thread of ours is busy
-        if self.pool is None:
-            self.pool = ThreadPoolExecutor(2, thread_name_prefix=f"check-{self.name}")
-        self.in_flight = _Chunk(
+            self.template.start(self.name, deadline)
+        while len(self.in_flight) >= IN_FLIGHT:
+            self._record()
+        if self.encoder is None or self.checker is None:
+            self.encoder = ThreadPoolExecutor(1, thread_name_prefix=f"check-{self.name}-encode")
+            self.checker = ThreadPoolExecutor(1, thread_name_prefix=f"check-{self.name}-decontaminate")
+        self.in_flight.append(_Chunk(
             indices, problems,
-            self.pool.submit(encode_examples, self.tokenizer, self.fmt, problems, solutions, self.sink is not None),
-            self.pool.submit(self.contamination, indices, problems, solutions, deadline),
-        )  # fmt: skip
+            self.encoder.submit(encode_examples, self.tokenizer, self.fmt, problems, solutions, self.sink is not None),
+            self.checker.submit(self.contamination, indices, problems, solutions, deadline),
+        ))  # fmt: skip
 
     def drain(self, deadline: Deadline) -> None:
         """Every example queued so far, recorded."""
         self.flush(deadline)
-        self._record()
+        self._record(every=True)
 
     def close(self) -> None:
         """Wait for the threads and stop a rendering child (the split ended, or stopped early)."""
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool = None
+        for pool in (self.encoder, self.checker):
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+        self.encoder = self.checker = None
+        self.in_flight.clear()
         if self.template is not None:
             self.template.abandon()
 
-    def _record(self) -> None:
-        """The in-flight chunk's lengths, violations and ids (waiting for them), in example order."""
-        chunk, self.in_flight = self.in_flight, None
-        if chunk is None:
-            return
+    def _record(self, every: bool = False) -> None:
+        """The oldest in-flight chunk's lengths, violations and ids (waiting for them), in example
+        order; ``every``: all of them."""
+        while self.in_flight:
+            self._record_one(self.in_flight.popleft())
+            if not every:
+                return
+
+    def _record_one(self, chunk: _Chunk) -> None:
         encoded = chunk.encoded.result()
         lengths = np.asarray(encoded.lengths, np.int64)
         self.lengths.append(lengths)
         self.prompt_lengths.append(np.asarray(encoded.prompt_lengths, np.int64))
-        for k in np.flatnonzero(lengths > self.max_length):
-            self.violations.append(length_violation(
-                self.name, self.source.file, chunk.indices[k], int(lengths[k]), encoded.prompt_lengths[k], self.max_length,
-                chunk.problems[k],
-            ))  # fmt: skip
-        self.violations.extend(chunk.contaminated.result())
+        found = [
+            length_violation(self.name, self.source.file, chunk.indices[k], int(lengths[k]), encoded.prompt_lengths[k],
+                             self.max_length, chunk.problems[k])
+            for k in np.flatnonzero(lengths > self.max_length)
+        ]  # fmt: skip
+        found += chunk.contaminated.result()
+        self.violations += sorted(found, key=lambda v: v.index)  # example order, however the examples were chunked
         if self.sink is not None:
             if self.violations:
                 self.sink.discard()
