@@ -192,6 +192,23 @@ def test_rendering_every_problem_stays_confined_and_bounded(capsys, submission_f
     assert violation["message"].startswith("CHAT_TEMPLATE: rendering it on your 'train' problems did not finish within 1.")
 
 
+def test_the_template_budget_is_charged_the_rendering_not_the_wait_for_it(llama_tokenizer):
+    """A batch renders in its child while check tokenizes, and is collected whenever check comes back for it:
+    charging the wall time between the two made a course-scale submission (100,000 examples of 2,048 tokens,
+    ~4 minutes of tokenizing) run out of the 120 s budget with its template never slow."""
+    from grader.submission.sandbox import Deadline
+    from grader.submission.validate import TEMPLATE_RENDER_SECONDS, _TemplateCheck
+
+    fmt = prompt_format(llama_tokenizer, DEFAULT_CHAT_TEMPLATE)
+    check = _TemplateCheck(llama_tokenizer, DEFAULT_CHAT_TEMPLATE, fmt, TEMPLATE_RENDER_SECONDS)
+    problems = tuple(f"What is {i} + 2?" for i in range(200))
+    check.queue(tuple(range(200)), problems)
+    check.start("train", Deadline())
+    time.sleep(1.5)  # check tokenizing meanwhile
+    assert check.collect("data/train.jsonl") is None and check.rendered == 200
+    assert TEMPLATE_RENDER_SECONDS - 0.5 < check.seconds < TEMPLATE_RENDER_SECONDS  # the child's own CPU, well under 0.5 s
+
+
 @pytest.mark.parametrize(
     "template, message",
     [

@@ -622,6 +622,8 @@ class Forked:
     end: float  # time.monotonic() by which it must have answered
     seconds: float
     max_answer: int
+    cpu_seconds: float = 0.0  # the CPU the child used, once reaped: what its caller is charged, not the wall
+    # time until the caller came back for the answer
 
     def cancel(self) -> None:
         """Kill and reap the child without waiting for its answer."""
@@ -630,7 +632,8 @@ class Forked:
             os.kill(self.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-        os.waitpid(self.pid, 0)
+        _, _, usage = os.wait4(self.pid, 0)
+        self.cpu_seconds = usage.ru_utime + usage.ru_stime
 
     def result(self) -> object:
         """The child's answer, waiting at most until its wall time is up; the child is reaped either way."""

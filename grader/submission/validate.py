@@ -13,7 +13,6 @@ the sandbox runs; a deadline, when given, bounds the whole pipeline and not only
 from __future__ import annotations
 
 import os
-import time
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -149,7 +148,7 @@ def confined_prompt_format(tokenizer, chat_template: str, deadline: Deadline = D
 
 
 IN_FLIGHT = 2  # chunks tokenized and decontaminated at once, behind the one being read
-TEMPLATE_RENDER_SECONDS = 120.0  # rendering the template on all of a submission's problems, every batch together
+TEMPLATE_RENDER_SECONDS = 120.0  # CPU for rendering the template on all of a submission's problems, every batch together
 RENDER_BATCH_CHARS = 8 << 20  # problems per forked child: a fork costs ~20 ms, so batches stay large
 RENDER_BATCH_PROBLEMS = 25_000
 
@@ -160,7 +159,6 @@ class _Rendering:
     indices: list[int]
     split: str
     by_deadline: bool  # its time was cut to the deadline's (a kill then is --timeout's doing)
-    start: float
 
 
 @dataclass
@@ -209,7 +207,7 @@ class _TemplateCheck:
 
         seconds = max(0.1, min(self.seconds, deadline.remaining()))
         child = start_forked(render, seconds, TEMPLATE_MEMORY, MAX_TEMPLATE_ANSWER)
-        self.pending = _Rendering(child, indices, split, deadline.remaining() < self.seconds, time.monotonic())
+        self.pending = _Rendering(child, indices, split, deadline.remaining() < self.seconds)
 
     def abandon(self) -> None:
         """Stop a started child (the split stopped early: a deadline, an error)."""
@@ -222,7 +220,7 @@ class _TemplateCheck:
         if self.pending is None:
             return None
         pending, self.pending = self.pending, None
-        child, indices, split, by_deadline, start = pending.child, pending.indices, pending.split, pending.by_deadline, pending.start
+        child, indices, split, by_deadline = pending.child, pending.indices, pending.split, pending.by_deadline
         try:
             answer = child.result()
         except ForkedCallError as exc:
@@ -230,9 +228,9 @@ class _TemplateCheck:
             if by_deadline:  # killed at the wall or its CPU limit: --timeout's doing
                 raise DeadlineExceeded(f"rendering CHAT_TEMPLATE on the '{split}' problems") from None
             return Violation("template", f"CHAT_TEMPLATE: rendering it on your '{split}' problems {exc} (all of them "
-                                         f"together may take {TEMPLATE_RENDER_SECONDS:.0f} s)", split)  # fmt: skip
-        finally:
-            self.seconds -= time.monotonic() - start
+                                         f"together may take {TEMPLATE_RENDER_SECONDS:.0f} s of CPU)", split)  # fmt: skip
+        finally:  # the child's CPU, its limit's own measure: it may have finished long before it is collected
+            self.seconds -= child.cpu_seconds
         self.rendered += len(indices)
         if answer is None:
             return None
