@@ -622,8 +622,7 @@ class Forked:
     end: float  # time.monotonic() by which it must have answered
     seconds: float
     max_answer: int
-    cpu_seconds: float = 0.0  # the CPU the child used, once reaped: what its caller is charged, not the wall
-    # time until the caller came back for the answer
+    cpu_seconds: float = 0.0  # the CPU the child used, known once it is reaped (not the wall time until then)
 
     def cancel(self) -> None:
         """Kill and reap the child without waiting for its answer."""
