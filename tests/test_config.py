@@ -157,3 +157,19 @@ def test_a_key_given_twice_is_an_error_naming_both_lines():
 
     with pytest.raises(UserError, match=r"^grading.yaml \(line 2\): duplicate key 'max_new_tokens' \(also on line 1\)"):
         parse_policy("max_new_tokens: 512\nmax_new_tokens: 2048\n")
+
+
+def test_a_config_linked_out_of_the_submission_is_read_by_no_one(tmp_path):
+    """check and sft.py's early base-model lookup read the config through one function: neither follows a link out."""
+    from grader.submission.config import read_submission_config
+    from grader.training.train import configured_base_model
+
+    outside = tmp_path / "elsewhere.yaml"
+    outside.write_text("model_name_or_path: /somewhere/else\n")
+    submission = tmp_path / "sub"
+    submission.mkdir()
+    (submission / "sft_config.yaml").symlink_to(outside)
+    _, problems = read_submission_config(submission)
+    assert problems == [f"{submission / 'sft_config.yaml'}: a symbolic link to {str(outside)!r}, outside the submission folder"]
+    assert configured_base_model(submission, None, None) is None
+    assert configured_base_model(submission, outside, None) == "/somewhere/else"  # a config named on the command line is read

@@ -148,3 +148,16 @@ def read_config(path: str | os.PathLike[str]) -> tuple[TrainConfig, list[str]]:
     except UnicodeDecodeError as exc:
         return _DEFAULT, [f"{path}: not valid UTF-8 (byte {exc.start})"]
     return parse_config(text, source=str(path))
+
+
+def read_submission_config(submission: str | os.PathLike[str], config_path: str | os.PathLike[str] | None = None) -> tuple[TrainConfig, list[str]]:
+    """A submission's config (``config_path``, else its sft_config.yaml) as ``read_config`` gives it;
+    a link out of the submission folder is not followed on the host, and an unreadable file is a problem, not a crash."""
+    submission = Path(submission).resolve()
+    path = Path(config_path) if config_path else submission / CONFIG_NAME
+    if not config_path and path.is_symlink() and not path.resolve().is_relative_to(submission):
+        return _DEFAULT, [f"{path}: a symbolic link to {os.readlink(path)!r}, outside the submission folder"]
+    try:
+        return read_config(path)
+    except OSError as exc:
+        return _DEFAULT, [f"{path}: cannot be read ({exc.strerror})"]

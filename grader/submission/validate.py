@@ -12,7 +12,6 @@ the sandbox runs; a deadline, when given, bounds the whole pipeline and not only
 
 from __future__ import annotations
 
-import os
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -24,7 +23,7 @@ import numpy as np
 from grader import records
 from grader.errors import UserError
 from grader.jsonl import DataError
-from grader.submission.config import CONFIG_NAME, TrainConfig, parse_config, read_config
+from grader.submission.config import TrainConfig, read_submission_config
 from grader.submission.decontam import TestSet, find_contamination, find_template_contamination
 from grader.submission.encode import (
     CHUNK_CHARS, PARTIAL_FROM, ArrowSink, EncodedSplit, encode_examples, longest_token_chars, token_floor,
@@ -254,18 +253,6 @@ def read_test_set(test_file: str | Path) -> TestSet:
         raise UserError(f"--test: {exc}", exit_code=2) from None
     except OSError as exc:
         raise UserError(f"--test: {test_file}: {exc.strerror}", exit_code=2) from None
-
-
-def _read_config(submission: Path, config_path: str | Path | None) -> tuple[TrainConfig, list[str]]:
-    """The submission's config; a link out of the submission folder is not followed on the host."""
-    path = Path(config_path) if config_path else submission / CONFIG_NAME
-    defaults, _ = parse_config("")
-    if not config_path and path.is_symlink() and not path.resolve().is_relative_to(submission):
-        return defaults, [f"{path}: a symbolic link to {os.readlink(path)!r}, outside the submission folder"]
-    try:
-        return read_config(path)
-    except OSError as exc:  # e.g. unreadable: a config problem, not a crash
-        return defaults, [f"{path}: cannot be read ({exc.strerror})"]
 
 
 def _violation(exc: MaterializeError) -> Violation:
@@ -524,7 +511,7 @@ def validate_submission(
     """
     tests = read_test_set(test_file) if test_file else None
     submission = Path(submission).resolve()
-    config, errors = _read_config(submission, config_path)
+    config, errors = read_submission_config(submission, config_path)
     violations = [Violation("config", e) for e in errors]
     result = Validation(config=config, base_model=base_model or config.model_name_or_path, violations=violations)
     if data_dir is not None:

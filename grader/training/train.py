@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from grader import records
 from grader.errors import UserError, first_line
 from grader.submission.budget import trained_tokens
-from grader.submission.config import CONFIG_NAME, TrainConfig, read_config
+from grader.submission.config import TrainConfig, read_submission_config
 from grader.submission.prompts import read_format, write_format
 from grader.submission.sandbox import Deadline, SandboxLimits
 from grader.submission.validate import DatasetMeta, SplitStats, Validation, read_meta, validate_submission
@@ -118,7 +118,7 @@ def configured_base_model(submission: str | Path, config: str | Path | None, bas
     ``model_name_or_path`` (None when the config has problems: validation reports them)."""
     if base_model:
         return base_model
-    train_config, problems = read_config(Path(config) if config else Path(submission) / CONFIG_NAME)
+    train_config, problems = read_submission_config(submission, config)
     return None if problems else train_config.model_name_or_path
 
 
