@@ -148,6 +148,15 @@ def load_split(split, path):
     assert output["lines"] == 61 and len(output["head"]) == 20 and output["head"][0] == "loading my data \x1b[31mred\x1b[0m"
 
 
+def test_printed_lone_surrogates_are_still_shown(capsys, submission_factory):
+    """The worker escapes a lone surrogate as 6 bytes (\\udc80): a full head of them is still read back, not dropped."""
+    module = READ + "print('\\udc80' * 9000)\ndef load_split(split, path):\n    return read_jsonl(path)\n"
+    sub = submission_factory(train_rows=ROWS, val_rows=ROWS, sft_utils=module)
+    code, out, _ = check(capsys, sub, "--json")
+    output = json.loads(out)["output"]
+    assert code == 0 and output["lines"] == 1 and output["head"][0].startswith("\\udc80" * 10)
+
+
 def test_a_progress_line_while_the_sandbox_runs(capsys, submission_factory):
     module = READ + "import time\ndef load_split(split, path):\n    for i in range(4000 if split == 'train' else 2):\n" \
         "        time.sleep(0.001)\n        yield {'problem': f'What is {i}?', 'solution': f' $\\\\boxed{{{i}}}$'}\n"  # fmt: skip

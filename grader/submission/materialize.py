@@ -25,6 +25,7 @@ from typing import BinaryIO, Callable, Iterator
 from grader.submission.config import MAX_TRAIN_EXAMPLES, MAX_VAL_EXAMPLES, TrainConfig
 from grader.errors import UserError
 from grader.submission.sandbox import ConfinedProcess, Deadline, SandboxLimits, SandboxResult, start_confined
+from grader.submission.sandbox_worker import MAX_OUTPUT_CHARS, OPTIONAL_FIELDS, OUTPUT_NAME, PROGRESS_NAME
 
 SPLIT_LIMITS = {"train": MAX_TRAIN_EXAMPLES, "val": MAX_VAL_EXAMPLES}
 COUNT_CAP = 10 * MAX_TRAIN_EXAMPLES + 1  # the worker stops counting here, so an endless generator ends
@@ -39,9 +40,10 @@ MAX_REPORT_BYTES = 16 << 20
 WORKER = "grader.submission.sandbox_worker"
 BOOTSTRAP = f"import sys; sys.path[:] = filter(None, sys.path); import runpy; runpy.run_module({WORKER!r}, run_name='__main__', alter_sys=True)"
 _CHECK_EVERY = 4096  # rows between deadline checks
-OPTIONAL_FIELDS = ("answer", "source")  # an example may carry them (sandbox_worker.py); never trained
 MAX_OUTPUT_LINES = 20  # of what sft_utils.py printed, shown by check
 MAX_OUTPUT_LINE = 300
+# output.txt is MAX_OUTPUT_CHARS characters at most, each at most 6 bytes (backslashreplace writes a lone surrogate as \udc80)
+_MAX_OUTPUT_BYTES = 6 * MAX_OUTPUT_CHARS + 4096
 _POLL_SECONDS = 0.5  # how often the sandbox's progress is read while it runs
 Progress = Callable[[str, int, float], None]  # (stage: import, train or val; rows so far; seconds)
 
@@ -173,7 +175,7 @@ def _parse_row(raw: bytes, name: str, index: int) -> tuple[str, str, str | None,
 def read_progress(out: Path) -> tuple[str, int] | None:
     """The sandbox's last progress report (stage, rows so far); None when there is none or it is not one."""
     try:
-        with _open_output(out / "progress.json", 4096, "progress") as handle:
+        with _open_output(out / PROGRESS_NAME, 4096, "progress") as handle:
             seen = json.loads(handle.read())
     except (MaterializeError, OSError, ValueError, UnicodeDecodeError):
         return None
@@ -314,7 +316,7 @@ class PendingMaterialization:
     def output(self) -> StudentOutput:
         """What the student's code printed (its first lines, cut to a width), whatever became of it; read after ``result``."""
         try:
-            with _open_output(self.out / "output.txt", 4 * 8000 + 4096, "output") as handle:
+            with _open_output(self.out / OUTPUT_NAME, _MAX_OUTPUT_BYTES, "output") as handle:
                 text = handle.read().decode("utf-8", "replace")
         except (MaterializeError, OSError):
             text = ""
