@@ -456,16 +456,18 @@ def status(batch_dir: str | Path) -> Status:
     stages interrupted, the sources changed or not taken in yet, and the time spent and left."""
     batch = Batch.load(batch_dir)
     queued = queued_ids(batch)
-    gone = {s.id for s in batch.paths.states() if stage_gone(batch, s, queued)}
-    states = write_grades(batch.paths, view=lambda s: _shown_interrupted(s) if s.id in gone else s)
-    baseline = [batch.submission(BASELINE).read_state()] if batch.paths.baseline.exists() else []
-    baseline = [_shown_interrupted(b) if stage_gone(batch, b, queued) else b for b in baseline]
-    result = Status(batch, states, queued, interrupted=sorted(gone & {s.id for s in states if s.status == INTERRUPTED}))
+
+    def shown(state: SubmissionState) -> SubmissionState:
+        return _shown_interrupted(state) if stage_gone(batch, state, queued) else state
+
+    states = write_grades(batch.paths, view=shown)  # one read of every state: what is shown is what is counted
+    baseline = [shown(batch.submission(BASELINE).read_state())] if batch.paths.baseline.exists() else []
+    result = Status(batch, states, queued, interrupted=sorted(s.id for s in states if s.status == INTERRUPTED))
     ids = records.load_optional(batch.paths.ids, IdMap)
     folder = Path(ids.folder) if ids else None
     if ids and folder.is_dir():
-        sources = intake.assign_ids(intake.find_sources(folder), ids, {s.id for s in states})  # as grade would
         taken = {s.id for s in states}
+        sources = intake.assign_ids(intake.find_sources(folder), ids, taken)  # as grade would
         result.changed = changed_sources(ids, [s for s in sources if s.id in taken], batch)
         result.untaken = [s.path.name for s in sources if s.id not in taken]
     result.elapsed_seconds, result.remaining_seconds, result.running = estimate_times([*states, *baseline], time.time())
