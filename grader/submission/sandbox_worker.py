@@ -225,9 +225,8 @@ class OutputHead(io.TextIOBase):
         return self.breaks + (self.last != "\n")
 
 
-def write_split(module, split: str, path: str, limit: int, count_cap: int, out: Path, progress: Progress | None = None) -> int:
+def write_split(module, split: str, path: str, limit: int, count_cap: int, out: Path, progress: Progress) -> int:
     """Write up to limit + 1 examples; keep counting (without storing) up to count_cap."""
-    progress = progress or Progress(out)
     progress(split, 0)
     try:
         returned = module.load_split(split, path)
