@@ -21,9 +21,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from grader.batch.grade import GradeResult, SlurmOptions, Status  # plain data, no heavy imports
+from grader.batch.grade import GradeResult, SlurmOptions, Status  # no heavy imports: torch and matplotlib load on use
+from grader.batch.grade import grade as run_grade
 from grader.evaluation.evaluate import DEFAULT_MAX_NEW_TOKENS, Summary, default_out_dir
+from grader.evaluation.evaluate import evaluate as run_evaluate
 from grader.submission.check import CheckReport
+from grader.submission.check import check as run_check
+from grader.submission.sandbox import allow_unconfined_student_code
 
 # One layer's work, re-exported as it is: name -> (module, function).
 _OWN = {
@@ -53,16 +57,14 @@ def check(submission: str | Path = ".", *, report: str | Path | None = None, unc
     the instructor's explicit leave to run sft_utils.py as a plain subprocess where ``confined`` (or
     ``save``) cannot confine it (for this process and what it starts).
     """
-    from grader.submission.check import check as run_check
+    if report is not None:
+        from grader.report.data_page import report_path, write_data_page
 
+        report_path(report)  # a usage error before the check runs, not after
     if unconfined_student_code:
-        from grader.submission.sandbox import allow_unconfined_student_code
-
         allow_unconfined_student_code()
     result = run_check(submission, **options)
     if report is not None:
-        from grader.report.data_page import write_data_page
-
         write_data_page(result, report)
     return result
 
@@ -85,8 +87,6 @@ def evaluate(
     into ``out`` (default ``MODEL_DIR/eval/<data file stem>``). ``prompt_format``: a validated
     dataset folder whose prompt format to use (e.g. to score an untrained base model).
     """
-    from grader.evaluation.evaluate import evaluate as run_evaluate
-
     folder = Path(out) if out is not None else default_out_dir(model_dir, data)
     summary = run_evaluate(model_dir, data, folder, max_new_tokens=max_new_tokens, batch_size=batch_size,
                            backend=backend, limit=limit, format_dir=prompt_format)  # fmt: skip
@@ -103,12 +103,9 @@ def grade(submissions: str | Path, *, class_report: bool = True, title: str | No
     then write ``out/report.html`` titled ``title`` (default: the batch folder's name). A class report that cannot
     be written is a warning: the gradebook counts. ``unconfined_student_code``: where sft_utils.py cannot be
     confined, run it as a plain subprocess anyway (else grading refuses with one line)."""
-    from grader.batch.grade import grade as run_grade
     from grader.report.write import write_report
 
     if unconfined_student_code:
-        from grader.submission.sandbox import allow_unconfined_student_code
-
         allow_unconfined_student_code()
     result = run_grade(submissions, **options)
     if class_report and not result.submitted_only:

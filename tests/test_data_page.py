@@ -143,6 +143,12 @@ def test_report_paths_that_cannot_be_written_are_usage_errors(checked, capsys, t
         assert main(["check", str(checked["sub"]), "--base-model", LLAMA, "--report", str(bad)]) == 2
         err = capsys.readouterr().err
         assert err.startswith(f"error: --report {bad}: ") and err.count("\n") == 1, err
+    from grader import api
+    from grader.errors import UserError
+
+    with pytest.raises(UserError, match="is a folder") as caught:  # from Python too, before anything is checked
+        api.check(tmp_path / "no-such-submission", base_model=LLAMA, report=tmp_path)
+    assert caught.value.exit_code == 2
 
 
 def test_a_page_without_data_still_renders(tmp_path):

@@ -9,12 +9,10 @@ import argparse
 import json
 import sys
 import time
-from pathlib import Path
 
 from grader import api, records
 from grader.commands.args import add_unconfined_argument, positive_float, positive_int
 from grader.commands.output import emit
-from grader.errors import UserError
 from grader.submission.check import DEFAULT_TIMEOUT, human
 
 PROGRESS_AFTER = 1.0  # seconds of sandbox before the first progress line
@@ -79,8 +77,6 @@ class ProgressLine:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.report and Path(args.report).is_dir():
-        raise UserError(f"--report {args.report}: is a folder (give the HTML file to write)", exit_code=2)
     progress = ProgressLine()
     try:
         result = api.check(args.dir, base_model=args.base_model, test=args.test, timeout=args.timeout, save=args.save,

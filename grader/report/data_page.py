@@ -183,11 +183,17 @@ def render_data_page(result: CheckReport) -> str:
     )
 
 
-def write_data_page(result: CheckReport, path: str | Path) -> Path:
-    """Write the data page to ``path`` (its folder is made); a path that cannot be a file is a usage error."""
+def report_path(path: str | Path) -> Path:
+    """Where the data page goes; a folder is a usage error (asked before a check runs, and again on writing)."""
     page = Path(path)
     if page.is_dir():
         raise UserError(f"--report {path}: is a folder (give the HTML file to write)", exit_code=2)
+    return page
+
+
+def write_data_page(result: CheckReport, path: str | Path) -> Path:
+    """Write the data page to ``path`` (its folder is made); a path that cannot be a file is a usage error."""
+    page = report_path(path)
     try:
         page.parent.mkdir(parents=True, exist_ok=True)
         write_page(page, render_data_page(result))
