@@ -51,6 +51,7 @@ done
 [ -z "$WHEELHOUSE" ] || [ -z "$FILL" ] || fail "--wheelhouse and --fill-wheelhouse exclude each other" 2
 [ -z "$WHEELHOUSE" ] || [ "${SKIP_INSTALL:-0}" != 1 ] || fail "--wheelhouse installs, SKIP_INSTALL=1 installs nothing: choose one" 2
 PIP=(-m pip install -q --disable-pip-version-check)
+WHEEL_ARGS=()  # pip's flags for the wheelhouse, if any: this script's installs and tools/vllm_env.sh's
 TORCH_CUDA=$TORCH_PYPI_CUDA
 if [ -n "$WHEELHOUSE" ]; then
   [ -d "$WHEELHOUSE" ] || fail "--wheelhouse $WHEELHOUSE: not a folder" 2
@@ -58,7 +59,8 @@ if [ -n "$WHEELHOUSE" ]; then
   TORCH_WHEEL=$(compgen -G "$WHEELHOUSE/torch-2.13.0[-+]*.whl" | head -1 || true)
   [ -n "$TORCH_WHEEL" ] \
     || fail "--wheelhouse $WHEELHOUSE: holds no torch-2.13.0 wheel; fill it where the registry is reachable: bash bench/gpu_check.sh --fill-wheelhouse DIR" 2
-  PIP+=(--no-index --find-links "$WHEELHOUSE")
+  WHEEL_ARGS=(--no-index --find-links "$WHEELHOUSE")
+  PIP+=("${WHEEL_ARGS[@]}")
 fi
 show() { printf '%q ' "$@" | sed 's/ $//'; echo; }
 run_or_show() { if [ "$DRY_RUN" = 1 ]; then show "$@"; else "$@"; fi; }
@@ -199,8 +201,8 @@ mark evaluate_transformers
 LEFT=$(( BUDGET_S - ($(date +%s) - START) ))
 if [ "${WITH_VLLM:-0}" = 1 ] && [ "$LEFT" -gt 200 ]; then
   log "vLLM in $WORK/venv-vllm (${LEFT}s of the budget left)"
-  # tools/vllm_env.sh (make vllm-env) with the wheelhouse flags, if any: what PIP holds after its first five words
-  if PIP_ARGS="${PIP[*]:5}" PYTHON="${PYTHON:-python3}" timeout $(( LEFT - 30 )) bash -c "
+  # tools/vllm_env.sh (make vllm-env) with the wheelhouse flags, if any
+  if PIP_ARGS="${WHEEL_ARGS[*]}" PYTHON="${PYTHON:-python3}" timeout $(( LEFT - 30 )) bash -c "
       bash '$ROOT/tools/vllm_env.sh' --venv '$WORK/venv-vllm' &&
       cd '$ROOT' && '$WORK/venv-vllm/bin/python' -m grader evaluate '$FINAL' --data '$WORK/test.jsonl' \
         --backend vllm --max-new-tokens $EVAL_TOKENS --out '$WORK/eval-vllm'" > "$WORK/eval-vllm.log" 2>&1; then
